@@ -1,0 +1,545 @@
+//! Structs, string enums and unions, and the serde attributes that carry DingTalk's wire
+//! quirks. Shared by named types and by request/response structs.
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::Ident;
+
+use super::docs::{doc_attrs, paragraphs};
+use crate::model::*;
+use crate::naming;
+use crate::validate::Resolved;
+
+/// Which serde traits a generated type needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Direction {
+    pub ser: bool,
+    pub de: bool,
+    /// Emit a constructor and setters (types that users build: requests and their parts).
+    pub builder: bool,
+}
+
+/// What the emitter knows while emitting one module.
+pub struct Emitter<'a> {
+    pub resolved: &'a Resolved,
+    pub module: &'a [String],
+    /// Inline objects and enums found while emitting; appended to the module.
+    pub extra: Vec<TokenStream>,
+}
+
+pub fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+impl Emitter<'_> {
+    pub fn direction_of(&self, name: &str) -> Direction {
+        let ser = self.resolved.in_requests.contains(name);
+        let de = self.resolved.in_responses.contains(name);
+        if !ser && !de {
+            // Unused types stay usable both ways.
+            Direction {
+                ser: true,
+                de: true,
+                builder: true,
+            }
+        } else {
+            Direction {
+                ser,
+                de,
+                builder: ser,
+            }
+        }
+    }
+
+    /// The Rust path of a named type, relative to the current module when it is local.
+    fn named_path(&self, name: &str) -> TokenStream {
+        let ty = ident(&naming::type_name(name));
+        match self.resolved.type_module.get(name) {
+            Some(module) if module.as_slice() != self.module => {
+                let segments = module.iter().map(|s| ident(s));
+                quote! { crate:: #( #segments :: )* #ty }
+            }
+            _ => quote! { #ty },
+        }
+    }
+
+    pub fn rust_type(&self, ty: &TypeExpr) -> TokenStream {
+        match ty {
+            TypeExpr::String => quote! { String },
+            TypeExpr::Bool => quote! { bool },
+            TypeExpr::I32 => quote! { i32 },
+            TypeExpr::I64 => quote! { i64 },
+            TypeExpr::F64 => quote! { f64 },
+            TypeExpr::Json => quote! { serde_json::Value },
+            TypeExpr::List(inner) => {
+                let inner = self.rust_type(inner);
+                quote! { Vec<#inner> }
+            }
+            TypeExpr::Map(inner) => {
+                let inner = self.rust_type(inner);
+                quote! { std::collections::BTreeMap<String, #inner> }
+            }
+            TypeExpr::Named(name, _) => self.named_path(name),
+        }
+    }
+
+    /// The field's value type without `Option`, emitting inline objects and enums on the way.
+    fn base_type(&mut self, owner: &str, field: &Field, dir: Direction) -> (TokenStream, TypeExpr) {
+        match &field.shape {
+            FieldShape::Type(ty) => (self.rust_type(ty), ty.clone()),
+            FieldShape::Object(fields) => {
+                let name = format!("{owner}{}", naming::type_name(&field.wire));
+                let doc = if field.doc.is_empty() {
+                    format!("The `{}` object of [`{owner}`].", field.wire)
+                } else {
+                    field.doc.clone()
+                };
+                let item = self.struct_item(&name, &doc, fields, dir, &[]);
+                self.extra.push(item);
+                let id = ident(&name);
+                (quote! { #id }, TypeExpr::Named(name, field.span.clone()))
+            }
+            FieldShape::Enum(values) => {
+                let name = format!("{owner}{}", naming::type_name(&field.wire));
+                let doc = if field.doc.is_empty() {
+                    format!("Values of `{}` in [`{owner}`].", field.wire)
+                } else {
+                    field.doc.clone()
+                };
+                let item = self.enum_item(&name, &doc, values, dir);
+                self.extra.push(item);
+                let id = ident(&name);
+                // Marked as an enum for the lenient/text rules below.
+                (
+                    quote! { #id },
+                    TypeExpr::Named(String::new(), field.span.clone()),
+                )
+            }
+        }
+    }
+
+    /// A struct with serde attributes for the directions it travels in.
+    ///
+    /// `text_params` lists fields that are not part of the JSON body (query, path, header).
+    pub fn struct_item(
+        &mut self,
+        name: &str,
+        doc: &str,
+        fields: &[Field],
+        dir: Direction,
+        text_params: &[&str],
+    ) -> TokenStream {
+        let type_ident = ident(name);
+        let mut field_tokens = Vec::new();
+        let mut required_args = Vec::new();
+        let mut required_inits = Vec::new();
+        let mut optional_inits = Vec::new();
+        let mut setters = Vec::new();
+
+        for field in fields {
+            let rust_name = naming::field_name(&field.wire);
+            let field_ident = ident(&rust_name);
+            let (base, base_expr) = self.base_type(name, field, dir);
+            let is_collection = matches!(base_expr, TypeExpr::List(_) | TypeExpr::Map(_));
+            // Optional collections in answers are plain (empty when absent); in requests
+            // they are `Option` so that "not sent" and "sent empty" stay different.
+            let plain_collection = !field.required && is_collection && !dir.builder;
+            let optional = !field.required && !plain_collection;
+            let full = if optional {
+                quote! { Option<#base> }
+            } else {
+                quote! { #base }
+            };
+
+            let mut serde_args: Vec<TokenStream> = Vec::new();
+            if rust_name != field.wire && (dir.ser || dir.de) {
+                let wire = &field.wire;
+                serde_args.push(quote! { rename = #wire });
+            }
+            let is_text_param = text_params.contains(&field.wire.as_str());
+            if dir.ser {
+                if is_text_param {
+                    serde_args.push(quote! { skip });
+                } else {
+                    if optional {
+                        serde_args.push(quote! { skip_serializing_if = "Option::is_none" });
+                    }
+                    if let Some(path) = ser_with(field.encoding, optional) {
+                        serde_args.push(quote! { serialize_with = #path });
+                    }
+                }
+            }
+            if dir.de {
+                for alias in &field.aliases {
+                    serde_args.push(quote! { alias = #alias });
+                }
+                let with = de_with(field.encoding, &base_expr);
+                if !field.required {
+                    serde_args.push(quote! { default });
+                }
+                if let Some(path) = with {
+                    serde_args.push(quote! { deserialize_with = #path });
+                }
+            }
+            let attrs = if serde_args.is_empty() {
+                quote! {}
+            } else {
+                quote! { #[serde( #(#serde_args),* )] }
+            };
+            let field_doc = doc_attrs(&field_doc_text(field));
+            field_tokens.push(quote! {
+                #field_doc
+                #attrs
+                pub #field_ident: #full,
+            });
+
+            if dir.builder {
+                let (arg_ty, conversion) = self.argument(&base_expr, &base, &field_ident);
+                if field.required {
+                    required_args.push(quote! { #field_ident: #arg_ty });
+                    if field_ident == conversion.to_string() {
+                        required_inits.push(quote! { #field_ident });
+                    } else {
+                        required_inits.push(quote! { #field_ident: #conversion });
+                    }
+                } else {
+                    let default = if plain_collection {
+                        quote! { Default::default() }
+                    } else {
+                        quote! { None }
+                    };
+                    optional_inits.push(quote! { #field_ident: #default });
+                    let setter_doc = doc_attrs(&field_doc_text(field));
+                    let value = if plain_collection {
+                        conversion
+                    } else {
+                        quote! { Some(#conversion) }
+                    };
+                    setters.push(quote! {
+                        #setter_doc
+                        pub fn #field_ident(mut self, #field_ident: #arg_ty) -> Self {
+                            self.#field_ident = #value;
+                            self
+                        }
+                    });
+                }
+            }
+        }
+
+        let mut derives = vec![quote! { Debug }, quote! { Clone }, quote! { PartialEq }];
+        if dir.ser {
+            derives.push(quote! { serde::Serialize });
+        }
+        if dir.de {
+            derives.push(quote! { serde::Deserialize });
+        }
+        let doc = doc_attrs(doc);
+        let constructor = if dir.builder {
+            let new_doc = if required_args.is_empty() {
+                " Creates the value; every field is optional.".to_string()
+            } else {
+                " Creates the value from its required fields.".to_string()
+            };
+            let allow = if required_args.len() > 7 {
+                quote! { #[allow(clippy::too_many_arguments)] }
+            } else {
+                quote! {}
+            };
+            let default = if required_args.is_empty() {
+                quote! {
+                    impl Default for #type_ident {
+                        fn default() -> Self {
+                            Self::new()
+                        }
+                    }
+                }
+            } else {
+                quote! {}
+            };
+            quote! {
+                #default
+                impl #type_ident {
+                    #[doc = #new_doc]
+                    #allow
+                    pub fn new( #(#required_args),* ) -> Self {
+                        Self { #(#required_inits,)* #(#optional_inits,)* }
+                    }
+                    #(#setters)*
+                }
+            }
+        } else {
+            quote! {}
+        };
+        quote! {
+            #doc
+            #[derive( #(#derives),* )]
+            #[non_exhaustive]
+            pub struct #type_ident {
+                #(#field_tokens)*
+            }
+            #constructor
+        }
+    }
+
+    /// The parameter type a constructor or setter takes, and how it becomes the field value.
+    fn argument(
+        &self,
+        expr: &TypeExpr,
+        base: &TokenStream,
+        name: &Ident,
+    ) -> (TokenStream, TokenStream) {
+        match expr {
+            TypeExpr::String => (quote! { impl Into<String> }, quote! { #name.into() }),
+            TypeExpr::List(inner) if **inner == TypeExpr::String => (
+                quote! { impl IntoIterator<Item = impl Into<String>> },
+                quote! { #name.into_iter().map(Into::into).collect() },
+            ),
+            TypeExpr::List(inner) => {
+                let inner = self.rust_type(inner);
+                (
+                    quote! { impl IntoIterator<Item = #inner> },
+                    quote! { #name.into_iter().collect() },
+                )
+            }
+            TypeExpr::Named(..) | TypeExpr::Json => {
+                (quote! { impl Into<#base> }, quote! { #name.into() })
+            }
+            _ => (quote! { #base }, quote! { #name }),
+        }
+    }
+
+    /// A string enum with an `Unknown` fallback, so new DingTalk values never break decoding.
+    pub fn enum_item(
+        &mut self,
+        name: &str,
+        doc: &str,
+        values: &[EnumValue],
+        dir: Direction,
+    ) -> TokenStream {
+        let type_ident = ident(name);
+        let variants: Vec<Ident> = values
+            .iter()
+            .map(|v| match &v.name {
+                Some(n) => ident(&naming::type_name(n)),
+                None => ident(&naming::variant_name(&v.wire)),
+            })
+            .collect();
+        let wires: Vec<&str> = values.iter().map(|v| v.wire.as_str()).collect();
+        let docs: Vec<TokenStream> = values
+            .iter()
+            .map(|v| {
+                let text = if v.doc.is_empty() {
+                    format!("`{}`", v.wire)
+                } else {
+                    format!("`{}`: {}", v.wire, v.doc)
+                };
+                doc_attrs(&text)
+            })
+            .collect();
+        let doc = doc_attrs(doc);
+        let ser = if dir.ser {
+            quote! {
+                impl serde::Serialize for #type_ident {
+                    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                        serializer.serialize_str(self.as_str())
+                    }
+                }
+            }
+        } else {
+            quote! {}
+        };
+        let de = if dir.de {
+            quote! {
+                impl<'de> serde::Deserialize<'de> for #type_ident {
+                    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                        crate::wire::de::string_enum(deserializer)
+                    }
+                }
+            }
+        } else {
+            quote! {}
+        };
+        quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[non_exhaustive]
+            pub enum #type_ident {
+                #( #docs #variants, )*
+                /// A value this version of the crate does not know.
+                Unknown(String),
+            }
+
+            impl #type_ident {
+                /// The value as DingTalk spells it on the wire.
+                pub fn as_str(&self) -> &str {
+                    match self {
+                        #( Self::#variants => #wires, )*
+                        Self::Unknown(value) => value,
+                    }
+                }
+            }
+
+            impl From<&str> for #type_ident {
+                fn from(value: &str) -> Self {
+                    match value {
+                        #( #wires => Self::#variants, )*
+                        other => Self::Unknown(other.to_owned()),
+                    }
+                }
+            }
+
+            impl std::fmt::Display for #type_ident {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+            #ser
+            #de
+        }
+    }
+
+    /// A union: tagged (`{"msgtype":"text","text":{..}}`) or untagged (the content alone).
+    pub fn union_item(&mut self, name: &str, doc: &str, union: &Union) -> TokenStream {
+        let type_ident = ident(name);
+        let variants: Vec<Ident> = union
+            .variants
+            .iter()
+            .map(|v| ident(&naming::variant_name(&v.wire)))
+            .collect();
+        let types: Vec<TokenStream> = union
+            .variants
+            .iter()
+            .map(|v| self.rust_type(&v.ty))
+            .collect();
+        let docs: Vec<TokenStream> = union
+            .variants
+            .iter()
+            .map(|v| doc_attrs(&paragraphs(&[&v.doc])))
+            .collect();
+        let arms: Vec<TokenStream> = union
+            .variants
+            .iter()
+            .zip(&variants)
+            .map(|(v, variant)| match &union.tag {
+                Some(tag) => {
+                    let wire = &v.wire;
+                    quote! { Self::#variant(content) => crate::wire::ser::tagged(serializer, #tag, #wire, content), }
+                }
+                None => quote! { Self::#variant(content) => serde::Serialize::serialize(content, serializer), },
+            })
+            .collect();
+        // `From` for each variant whose type is unique among the variants.
+        let froms: Vec<TokenStream> = union
+            .variants
+            .iter()
+            .zip(&variants)
+            .zip(&types)
+            .filter(|((v, _), _)| {
+                union
+                    .variants
+                    .iter()
+                    .filter(|other| other.ty == v.ty)
+                    .count()
+                    == 1
+            })
+            .map(|((_, variant), ty)| {
+                quote! {
+                    impl From<#ty> for #type_ident {
+                        fn from(content: #ty) -> Self {
+                            Self::#variant(content)
+                        }
+                    }
+                }
+            })
+            .collect();
+        let doc = doc_attrs(doc);
+        quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq)]
+            #[non_exhaustive]
+            #[allow(clippy::large_enum_variant)] // built once per send; boxing buys nothing
+            pub enum #type_ident {
+                #( #docs #variants(#types), )*
+            }
+
+            impl serde::Serialize for #type_ident {
+                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    match self {
+                        #(#arms)*
+                    }
+                }
+            }
+            #(#froms)*
+        }
+    }
+
+    pub fn type_def(&mut self, def: &TypeDef) -> TokenStream {
+        let name = naming::type_name(&def.name);
+        let dir = self.direction_of(&def.name);
+        match &def.kind {
+            TypeDefKind::Struct(fields) => self.struct_item(&name, &def.doc, fields, dir, &[]),
+            TypeDefKind::Enum(values) => self.enum_item(&name, &def.doc, values, dir),
+            TypeDefKind::Union(union) => self.union_item(&name, &def.doc, union),
+        }
+    }
+}
+
+fn field_doc_text(field: &Field) -> String {
+    let mut text = field.doc.trim().to_string();
+    let note = match field.encoding {
+        Some(Encoding::String) => Some("Sent as a JSON string."),
+        Some(Encoding::JsonString) => Some("On the wire a string holding JSON."),
+        Some(Encoding::Csv) => Some("On the wire one comma-separated string."),
+        Some(Encoding::Pipe) => Some("On the wire one `|`-separated string."),
+        None => None,
+    };
+    if let Some(note) = note {
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        text.push_str(note);
+    }
+    if text.is_empty() {
+        format!("`{}`", field.wire)
+    } else {
+        text
+    }
+}
+
+fn ser_with(encoding: Option<Encoding>, optional: bool) -> Option<String> {
+    let base = match encoding? {
+        Encoding::String => "display",
+        Encoding::JsonString => "json_string",
+        Encoding::Csv => "csv",
+        Encoding::Pipe => "pipe",
+    };
+    let suffix = if optional { "_opt" } else { "" };
+    Some(format!("crate::wire::ser::{base}{suffix}"))
+}
+
+/// The deserializer that makes a response field tolerant of DingTalk's drift.
+fn de_with(encoding: Option<Encoding>, ty: &TypeExpr) -> Option<String> {
+    let path = match encoding {
+        Some(Encoding::Csv) => "crate::wire::de::csv",
+        Some(Encoding::Pipe) => "crate::wire::de::pipe",
+        Some(Encoding::JsonString) => "crate::wire::de::json_string",
+        Some(Encoding::String) | None => {
+            if lenient(ty) {
+                "crate::wire::de::lenient"
+            } else if matches!(ty, TypeExpr::List(_) | TypeExpr::Map(_)) {
+                "crate::wire::de::nullable"
+            } else {
+                return None;
+            }
+        }
+    };
+    Some(path.to_string())
+}
+
+/// Types whose values DingTalk may send as strings: scalars and collections of them.
+fn lenient(ty: &TypeExpr) -> bool {
+    match ty {
+        TypeExpr::List(inner) | TypeExpr::Map(inner) => lenient(inner),
+        other => other.is_scalar(),
+    }
+}

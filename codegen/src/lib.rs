@@ -1,0 +1,174 @@
+//! The generator behind `dingtalk-api`: `api-spec/*.yaml` -> Rust.
+//!
+//! Pipeline: [`parse`] (YAML with positions -> spec model, shape checks) ->
+//! [`validate`](validate::validate) (references, clashes, pagination) -> [`generate`] (tokens,
+//! formatted with prettyplease). Every problem is reported at once as `file:line:col: message`;
+//! nothing here panics on bad input.
+//!
+//! [`load_dir`] is the only function that touches the file system; the rest is pure, so the
+//! same code serves `build.rs`, the `check` CLI and the snapshot tests.
+
+pub mod diag;
+pub mod emit;
+mod load;
+pub mod model;
+pub mod naming;
+pub mod validate;
+mod yaml;
+
+use std::path::Path;
+
+pub use diag::{Diagnostic, SpecErrors};
+pub use emit::{Generated, GeneratedFile};
+pub use model::Spec;
+
+use diag::{Diagnostics, Span};
+
+/// One spec file's text, with its path relative to the spec root (`contact/user.yaml`).
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub relative_path: String,
+    pub text: String,
+}
+
+/// The file that holds the error-code list.
+pub const ERRORS_FILE: &str = "errors.yaml";
+
+/// Parses and validates spec sources. `display_root` prefixes paths in messages (`api-spec`).
+pub fn parse(
+    display_root: &str,
+    sources: &[SourceFile],
+) -> Result<(Spec, validate::Resolved), SpecErrors> {
+    let mut diags = Diagnostics::default();
+    let mut spec = Spec::default();
+    let mut sorted: Vec<&SourceFile> = sources.iter().collect();
+    sorted.sort_by(|a, b| a.relative_path.cmp(&b.relative_path));
+    for source in sorted {
+        let display = format!("{display_root}/{}", source.relative_path);
+        let Some(root) = yaml::parse(&display, &source.text, &mut diags) else {
+            if source.text.trim().is_empty() {
+                diags.error(Span::new(&display, 1, 1), "the file is empty");
+            }
+            continue;
+        };
+        if source.relative_path == ERRORS_FILE {
+            spec.errors = load::load_errors(&display, &root, &mut diags);
+            continue;
+        }
+        let Some(module) = module_path(&display, &source.relative_path, &mut diags) else {
+            continue;
+        };
+        if let Some(file) = load::load_file(&display, module, &root, &mut diags) {
+            spec.files.push(file);
+        }
+    }
+    if diags.is_empty() {
+        let resolved = validate::validate(&spec, &mut diags);
+        if diags.is_empty() {
+            return Ok((spec, resolved));
+        }
+    } else {
+        // Still run the cross-file checks so that every problem shows up in one pass.
+        validate::validate(&spec, &mut diags);
+    }
+    Err(SpecErrors(diags.into_sorted()))
+}
+
+/// `contact/user.yaml` -> `["contact", "user"]`, checking each part is a module name.
+fn module_path(display: &str, relative: &str, diags: &mut Diagnostics) -> Option<Vec<String>> {
+    let stem = relative.strip_suffix(".yaml")?;
+    let parts: Vec<String> = stem.split('/').map(str::to_string).collect();
+    for part in &parts {
+        let valid = !part.is_empty()
+            && part.starts_with(|c: char| c.is_ascii_lowercase())
+            && part
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && !naming::is_keyword(part);
+        if !valid {
+            diags.error(
+                Span::new(display, 1, 1),
+                format!("`{part}` cannot name a Rust module: use lower snake_case, not a keyword"),
+            );
+            return None;
+        }
+    }
+    if parts.len() == 1
+        && matches!(
+            parts[0].as_str(),
+            "endpoint" | "wire" | "error" | "client" | "token"
+        )
+    {
+        diags.error(
+            Span::new(display, 1, 1),
+            format!(
+                "`{}` is the name of a runtime module of dingtalk-api; choose another file name",
+                parts[0]
+            ),
+        );
+        return None;
+    }
+    Some(parts)
+}
+
+/// Reads every `*.yaml` under `dir` (sorted, so output is deterministic).
+pub fn read_dir(dir: &Path) -> std::io::Result<Vec<SourceFile>> {
+    let mut out = Vec::new();
+    collect(dir, dir, &mut out)?;
+    out.sort_by(|a, b| a.relative_path.cmp(&b.relative_path));
+    Ok(out)
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.path());
+    for entry in entries {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(root, &path, out)?;
+        } else if path.extension().is_some_and(|e| e == "yaml") {
+            let relative = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push(SourceFile {
+                relative_path: relative,
+                text: std::fs::read_to_string(&path)?,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Generates the Rust files for a validated spec.
+pub fn generate(spec: &Spec, resolved: &validate::Resolved) -> Generated {
+    emit::generate(spec, resolved)
+}
+
+/// Reads, validates and generates in one step (what `build.rs` and the CLI do).
+pub fn load_dir(dir: &Path, display_root: &str) -> Result<Generated, LoadError> {
+    let sources = read_dir(dir).map_err(|e| LoadError::Io(dir.display().to_string(), e))?;
+    let (spec, resolved) = parse(display_root, &sources).map_err(LoadError::Spec)?;
+    Ok(generate(&spec, &resolved))
+}
+
+/// Why [`load_dir`] failed.
+#[derive(Debug)]
+pub enum LoadError {
+    Io(String, std::io::Error),
+    Spec(SpecErrors),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Io(path, err) => write!(f, "cannot read the spec at {path}: {err}"),
+            LoadError::Spec(errors) => errors.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}

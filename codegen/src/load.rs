@@ -1,0 +1,800 @@
+//! From the YAML tree to the spec model: shape checks (keys, scalar kinds, enumerated values).
+//! Cross-file checks (type references, name clashes) live in `validate`.
+
+use crate::diag::{Diagnostics, Span};
+use crate::model::*;
+use crate::yaml::{Node, NodeKind};
+
+/// Reads one mapping, remembering which keys were used so that leftovers are reported.
+struct MapReader<'a> {
+    span: &'a Span,
+    entries: &'a [(Node, Node)],
+    used: Vec<bool>,
+}
+
+impl<'a> MapReader<'a> {
+    fn new(node: &'a Node, what: &str, diags: &mut Diagnostics) -> Option<Self> {
+        match &node.kind {
+            NodeKind::Map(entries) => Some(MapReader {
+                span: &node.span,
+                entries,
+                used: vec![false; entries.len()],
+            }),
+            _ => {
+                diags.error(
+                    node.span.clone(),
+                    format!("{what} must be a mapping, found {}", node.kind_name()),
+                );
+                None
+            }
+        }
+    }
+
+    fn take(&mut self, key: &str) -> Option<&'a Node> {
+        let index = self
+            .entries
+            .iter()
+            .position(|(k, _)| k.as_str() == Some(key))?;
+        self.used[index] = true;
+        Some(&self.entries[index].1)
+    }
+
+    fn require(&mut self, key: &str, owner: &str, diags: &mut Diagnostics) -> Option<&'a Node> {
+        let found = self.take(key);
+        if found.is_none() {
+            diags.error(
+                self.span.clone(),
+                format!("{owner} is missing the required key `{key}`"),
+            );
+        }
+        found
+    }
+
+    /// Reports every key that was not taken.
+    fn finish(self, allowed: &[&str], diags: &mut Diagnostics) {
+        for ((key, _), used) in self.entries.iter().zip(self.used) {
+            if used {
+                continue;
+            }
+            let name = key.as_str().unwrap_or("?");
+            let hint = match closest(name, allowed) {
+                Some(suggestion) => format!("; did you mean `{suggestion}`?"),
+                None => format!(" (expected one of: {})", allowed.join(", ")),
+            };
+            diags.error(key.span.clone(), format!("unknown key `{name}`{hint}"));
+        }
+    }
+}
+
+/// The allowed key closest to a misspelt one, if it is close enough to be a typo.
+fn closest<'k>(name: &str, allowed: &[&'k str]) -> Option<&'k str> {
+    allowed
+        .iter()
+        .map(|candidate| (edit_distance(name, candidate), *candidate))
+        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 4))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+fn string(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<String> {
+    match &node.kind {
+        NodeKind::Scalar { text, .. } => Some(text.clone()),
+        _ => {
+            diags.error(
+                node.span.clone(),
+                format!("{what} must be text, found {}", node.kind_name()),
+            );
+            None
+        }
+    }
+}
+
+fn non_empty_string(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<String> {
+    let text = string(node, what, diags)?;
+    if text.trim().is_empty() {
+        diags.error(node.span.clone(), format!("{what} must not be empty"));
+        return None;
+    }
+    Some(text)
+}
+
+fn boolean(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<bool> {
+    match &node.kind {
+        NodeKind::Scalar { text, plain: true } if text == "true" => Some(true),
+        NodeKind::Scalar { text, plain: true } if text == "false" => Some(false),
+        _ => {
+            diags.error(
+                node.span.clone(),
+                format!("{what} must be `true` or `false`"),
+            );
+            None
+        }
+    }
+}
+
+fn integer(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<i64> {
+    match &node.kind {
+        NodeKind::Scalar { text, plain: true } => match text.parse() {
+            Ok(value) => Some(value),
+            Err(_) => {
+                diags.error(
+                    node.span.clone(),
+                    format!("{what} must be an integer, found `{text}`"),
+                );
+                None
+            }
+        },
+        _ => {
+            diags.error(node.span.clone(), format!("{what} must be an integer"));
+            None
+        }
+    }
+}
+
+/// A scalar that must be one of a fixed set of words.
+fn keyword<T: Copy>(
+    node: &Node,
+    what: &str,
+    choices: &[(&str, T)],
+    diags: &mut Diagnostics,
+) -> Option<T> {
+    let text = string(node, what, diags)?;
+    if let Some((_, value)) = choices.iter().find(|(word, _)| *word == text) {
+        return Some(*value);
+    }
+    let words: Vec<&str> = choices.iter().map(|(word, _)| *word).collect();
+    diags.error(
+        node.span.clone(),
+        format!(
+            "invalid {what} `{text}` (expected one of: {})",
+            words.join(", ")
+        ),
+    );
+    None
+}
+
+fn doc(reader: &mut MapReader<'_>, diags: &mut Diagnostics) -> String {
+    reader
+        .take("doc")
+        .and_then(|node| string(node, "`doc`", diags))
+        .unwrap_or_default()
+}
+
+/// The entries of a mapping whose keys are names chosen by the spec author.
+fn named_entries<'a>(
+    node: &'a Node,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Vec<(&'a Node, &'a Node)> {
+    match &node.kind {
+        NodeKind::Map(entries) => entries.iter().map(|(k, v)| (k, v)).collect(),
+        _ if node.is_null() => Vec::new(),
+        _ => {
+            diags.error(
+                node.span.clone(),
+                format!("{what} must be a mapping, found {}", node.kind_name()),
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// Loads one endpoint/type file.
+pub fn load_file(
+    display_path: &str,
+    module: Vec<String>,
+    root: &Node,
+    diags: &mut Diagnostics,
+) -> Option<SpecFile> {
+    let mut reader = MapReader::new(root, "a spec file", diags)?;
+    let doc_text = reader
+        .require("doc", "the file", diags)
+        .and_then(|n| non_empty_string(n, "`doc`", diags))
+        .unwrap_or_default();
+    let style = reader
+        .take("style")
+        .and_then(|n| {
+            keyword(
+                n,
+                "style",
+                &[("classic", Style::Classic), ("v1", Style::V1)],
+                diags,
+            )
+        })
+        .unwrap_or(Style::Classic);
+    let types = reader
+        .take("types")
+        .map(|n| {
+            named_entries(n, "`types`", diags)
+                .into_iter()
+                .filter_map(|(k, v)| load_type_def(k, v, diags))
+                .collect()
+        })
+        .unwrap_or_default();
+    let endpoints = reader
+        .take("endpoints")
+        .map(|n| {
+            named_entries(n, "`endpoints`", diags)
+                .into_iter()
+                .filter_map(|(k, v)| load_endpoint(k, v, style, diags))
+                .collect()
+        })
+        .unwrap_or_default();
+    reader.finish(&["doc", "style", "types", "endpoints"], diags);
+    Some(SpecFile {
+        display_path: display_path.to_string(),
+        module,
+        doc: doc_text,
+        style,
+        types,
+        endpoints,
+    })
+}
+
+fn load_type_def(key: &Node, node: &Node, diags: &mut Diagnostics) -> Option<TypeDef> {
+    let name = string(key, "a type name", diags)?;
+    let mut reader = MapReader::new(node, &format!("type `{name}`"), diags)?;
+    let doc_text = doc(&mut reader, diags);
+    let fields = reader.take("fields");
+    let values = reader.take("enum");
+    let union = reader.take("union");
+    reader.finish(&["doc", "fields", "enum", "union"], diags);
+    let kind = match (fields, values, union) {
+        (Some(f), None, None) => TypeDefKind::Struct(load_fields(f, false, diags)),
+        (None, Some(e), None) => TypeDefKind::Enum(load_enum(e, diags)),
+        (None, None, Some(u)) => TypeDefKind::Union(load_union(u, diags)?),
+        _ => {
+            diags.error(
+                key.span.clone(),
+                format!("type `{name}` needs exactly one of `fields`, `enum` or `union`"),
+            );
+            return None;
+        }
+    };
+    Some(TypeDef {
+        name,
+        span: key.span.clone(),
+        doc: doc_text,
+        kind,
+    })
+}
+
+fn load_enum(node: &Node, diags: &mut Diagnostics) -> Vec<EnumValue> {
+    let entries = named_entries(node, "`enum`", diags);
+    if entries.is_empty() {
+        diags.error(node.span.clone(), "an enum needs at least one value");
+    }
+    entries
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let wire = string(key, "an enum value", diags)?;
+            let (name, doc_text) = match &value.kind {
+                NodeKind::Map(_) => {
+                    let mut reader = MapReader::new(value, "an enum value", diags)?;
+                    let name = reader
+                        .take("name")
+                        .and_then(|n| non_empty_string(n, "`name`", diags));
+                    let doc_text = doc(&mut reader, diags);
+                    reader.finish(&["name", "doc"], diags);
+                    (name, doc_text)
+                }
+                _ => (None, string(value, "an enum value's doc", diags)?),
+            };
+            Some(EnumValue {
+                wire,
+                name,
+                doc: doc_text,
+                span: key.span.clone(),
+            })
+        })
+        .collect()
+}
+
+fn load_union(node: &Node, diags: &mut Diagnostics) -> Option<Union> {
+    let mut reader = MapReader::new(node, "`union`", diags)?;
+    let tag = reader
+        .take("tag")
+        .and_then(|n| non_empty_string(n, "`tag`", diags));
+    let variants_node = reader.require("variants", "`union`", diags);
+    reader.finish(&["tag", "variants"], diags);
+    let variants: Vec<Variant> = variants_node
+        .map(|n| named_entries(n, "`variants`", diags))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let wire = string(key, "a variant name", diags)?;
+            let mut reader = MapReader::new(value, &format!("variant `{wire}`"), diags)?;
+            let doc_text = doc(&mut reader, diags);
+            let ty = reader
+                .require("type", &format!("variant `{wire}`"), diags)
+                .and_then(|n| type_expr(n, diags));
+            reader.finish(&["type", "doc"], diags);
+            Some(Variant {
+                wire,
+                span: key.span.clone(),
+                ty: ty?,
+                doc: doc_text,
+            })
+        })
+        .collect();
+    if variants.is_empty() && variants_node.is_some() {
+        diags.error(node.span.clone(), "a union needs at least one variant");
+    }
+    Some(Union { tag, variants })
+}
+
+const FIELD_KEYS: &[&str] = &[
+    "type", "fields", "enum", "required", "doc", "encoding", "aliases",
+];
+const PARAM_KEYS: &[&str] = &[
+    "in", "type", "fields", "enum", "required", "doc", "encoding", "aliases",
+];
+
+fn load_fields(node: &Node, params: bool, diags: &mut Diagnostics) -> Vec<Field> {
+    named_entries(node, "`fields`", diags)
+        .into_iter()
+        .filter_map(|(key, value)| load_field(key, value, params, diags))
+        .collect()
+}
+
+fn load_field(key: &Node, node: &Node, param: bool, diags: &mut Diagnostics) -> Option<Field> {
+    let wire = non_empty_string(key, "a field name", diags)?;
+    let owner = format!("field `{wire}`");
+    let mut reader = MapReader::new(node, &owner, diags)?;
+    let doc_text = doc(&mut reader, diags);
+    let required = reader
+        .take("required")
+        .and_then(|n| boolean(n, "`required`", diags))
+        .unwrap_or(false);
+    let location = if param {
+        reader.require("in", &owner, diags).and_then(|n| {
+            keyword(
+                n,
+                "parameter location",
+                &[
+                    ("query", Location::Query),
+                    ("body", Location::Body),
+                    ("path", Location::Path),
+                    ("header", Location::Header),
+                ],
+                diags,
+            )
+        })
+    } else {
+        None
+    };
+    let encoding = reader.take("encoding").and_then(|n| {
+        keyword(
+            n,
+            "encoding",
+            &[
+                ("string", Encoding::String),
+                ("json_string", Encoding::JsonString),
+                ("csv", Encoding::Csv),
+                ("pipe", Encoding::Pipe),
+            ],
+            diags,
+        )
+    });
+    let aliases = reader
+        .take("aliases")
+        .map(|n| string_list(n, "`aliases`", diags))
+        .unwrap_or_default();
+    let ty = reader.take("type");
+    let fields = reader.take("fields");
+    let values = reader.take("enum");
+    reader.finish(if param { PARAM_KEYS } else { FIELD_KEYS }, diags);
+    let shape = match (ty, fields, values) {
+        (Some(t), None, None) => FieldShape::Type(type_expr(t, diags)?),
+        (None, Some(f), None) => FieldShape::Object(load_fields(f, false, diags)),
+        (None, None, Some(e)) => FieldShape::Enum(load_enum(e, diags)),
+        _ => {
+            diags.error(
+                key.span.clone(),
+                format!("{owner} needs exactly one of `type`, `fields` or `enum`"),
+            );
+            return None;
+        }
+    };
+    Some(Field {
+        wire,
+        span: key.span.clone(),
+        shape,
+        required,
+        doc: doc_text,
+        location,
+        encoding,
+        aliases,
+    })
+}
+
+fn string_list(node: &Node, what: &str, diags: &mut Diagnostics) -> Vec<String> {
+    match &node.kind {
+        NodeKind::Seq(items) => items
+            .iter()
+            .filter_map(|item| non_empty_string(item, what, diags))
+            .collect(),
+        _ => {
+            diags.error(node.span.clone(), format!("{what} must be a list of names"));
+            Vec::new()
+        }
+    }
+}
+
+/// Parses `string`, `list<i64>`, `map<User>`, `User`.
+fn type_expr(node: &Node, diags: &mut Diagnostics) -> Option<TypeExpr> {
+    let text = match &node.kind {
+        NodeKind::Scalar { text, .. } => text.trim().to_string(),
+        NodeKind::Seq(_) => {
+            diags.error(
+                node.span.clone(),
+                "a type is written as text, e.g. `list<string>`, not as a YAML list",
+            );
+            return None;
+        }
+        NodeKind::Map(_) => {
+            diags.error(
+                node.span.clone(),
+                "a type is written as text; for an inline object use `fields:` instead of `type:`",
+            );
+            return None;
+        }
+    };
+    match parse_type(&text, &node.span) {
+        Ok(ty) => Some(ty),
+        Err(message) => {
+            diags.error(node.span.clone(), message);
+            None
+        }
+    }
+}
+
+fn parse_type(text: &str, span: &Span) -> Result<TypeExpr, String> {
+    let generic = |prefix: &str| -> Option<&str> {
+        text.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix('<'))
+            .and_then(|rest| rest.strip_suffix('>'))
+            .map(str::trim)
+    };
+    if let Some(inner) = generic("list") {
+        return Ok(TypeExpr::List(Box::new(parse_type(inner, span)?)));
+    }
+    if let Some(inner) = generic("map") {
+        return Ok(TypeExpr::Map(Box::new(parse_type(inner, span)?)));
+    }
+    Ok(match text {
+        "string" => TypeExpr::String,
+        "bool" => TypeExpr::Bool,
+        "i32" => TypeExpr::I32,
+        "i64" => TypeExpr::I64,
+        "f64" => TypeExpr::F64,
+        "json" => TypeExpr::Json,
+        "" => return Err("empty type".to_string()),
+        name if name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && name.chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            TypeExpr::Named(name.to_string(), span.clone())
+        }
+        other => {
+            return Err(format!(
+                "invalid type `{other}` (expected string, bool, i32, i64, f64, json, \
+                 list<T>, map<T> or the UpperCamelCase name of a named type)"
+            ));
+        }
+    })
+}
+
+fn load_endpoint(
+    key: &Node,
+    node: &Node,
+    style: Style,
+    diags: &mut Diagnostics,
+) -> Option<Endpoint> {
+    let name = non_empty_string(key, "an endpoint name", diags)?;
+    let owner = format!("endpoint `{name}`");
+    let mut reader = MapReader::new(node, &owner, diags)?;
+    let summary = reader
+        .require("summary", &owner, diags)
+        .and_then(|n| non_empty_string(n, "`summary`", diags));
+    let doc_text = doc(&mut reader, diags);
+    let doc_url = reader
+        .require("doc_url", &owner, diags)
+        .and_then(|n| non_empty_string(n, "`doc_url`", diags));
+    if let (Some(url), Some(n)) = (&doc_url, reader.take("doc_url")) {
+        if !url.starts_with("https://") {
+            diags.error(n.span.clone(), "`doc_url` must be an https:// address");
+        }
+    }
+    let method = reader.require("method", &owner, diags).and_then(|n| {
+        keyword(
+            n,
+            "HTTP method",
+            &[("GET", Method::Get), ("POST", Method::Post)],
+            diags,
+        )
+    });
+    let path_node = reader.require("path", &owner, diags);
+    let path = path_node.and_then(|n| non_empty_string(n, "`path`", diags));
+    let envelope_node = reader.take("envelope");
+    let envelope = envelope_node.and_then(|n| {
+        keyword(
+            n,
+            "envelope",
+            &[
+                ("flat", Envelope::Flat),
+                ("result", Envelope::Result),
+                ("flat_with_request_id", Envelope::FlatWithRequestId),
+            ],
+            diags,
+        )
+    });
+    match (style, envelope_node) {
+        (Style::Classic, None) => diags.error(
+            key.span.clone(),
+            format!("{owner} is missing the required key `envelope` (classic style)"),
+        ),
+        (Style::V1, Some(n)) => diags.error(
+            n.span.clone(),
+            "`envelope` does not apply to `style: v1` files (errors come as HTTP status)",
+        ),
+        _ => {}
+    }
+    let idempotent = reader
+        .require("idempotent", &owner, diags)
+        .and_then(|n| boolean(n, "`idempotent`", diags));
+    let auth = reader
+        .take("auth")
+        .and_then(|n| {
+            keyword(
+                n,
+                "auth",
+                &[("token", Auth::Token), ("none", Auth::None)],
+                diags,
+            )
+        })
+        .unwrap_or(Auth::Token);
+    let params = reader
+        .take("params")
+        .map(|n| {
+            named_entries(n, "`params`", diags)
+                .into_iter()
+                .filter_map(|(k, v)| load_field(k, v, true, diags))
+                .collect()
+        })
+        .unwrap_or_default();
+    let response = reader
+        .take("response")
+        .and_then(|n| load_response(n, diags));
+    let pagination = reader
+        .take("pagination")
+        .and_then(|n| load_pagination(n, diags));
+    reader.finish(
+        &[
+            "summary",
+            "doc",
+            "doc_url",
+            "method",
+            "path",
+            "envelope",
+            "idempotent",
+            "auth",
+            "params",
+            "response",
+            "pagination",
+        ],
+        diags,
+    );
+    Some(Endpoint {
+        name,
+        span: key.span.clone(),
+        summary: summary?,
+        doc: doc_text,
+        doc_url: doc_url?,
+        method: method?,
+        path: path?,
+        path_span: path_node?.span.clone(),
+        envelope,
+        idempotent: idempotent?,
+        auth,
+        params,
+        response,
+        pagination,
+    })
+}
+
+fn load_response(node: &Node, diags: &mut Diagnostics) -> Option<Response> {
+    let mut reader = MapReader::new(node, "`response`", diags)?;
+    let fields = reader.take("fields");
+    let ty = reader.take("type");
+    let example = reader.take("example").and_then(|n| {
+        let json = non_empty_string(n, "`example`", diags)?;
+        Some(Example {
+            json,
+            span: n.span.clone(),
+        })
+    });
+    reader.finish(&["fields", "type", "example"], diags);
+    let shape = match (fields, ty) {
+        (Some(f), None) => ResponseShape::Fields(load_fields(f, false, diags)),
+        (None, Some(t)) => ResponseShape::Type(type_expr(t, diags)?),
+        (None, None) => ResponseShape::Empty,
+        (Some(_), Some(_)) => {
+            diags.error(
+                node.span.clone(),
+                "`response` takes `fields` or `type`, not both",
+            );
+            return None;
+        }
+    };
+    Some(Response {
+        span: node.span.clone(),
+        shape,
+        example,
+    })
+}
+
+fn load_pagination(node: &Node, diags: &mut Diagnostics) -> Option<Pagination> {
+    let mut reader = MapReader::new(node, "`pagination`", diags)?;
+    let named = |key: &str, reader: &mut MapReader<'_>, diags: &mut Diagnostics| {
+        reader.take(key).and_then(|n| {
+            Some(Named {
+                name: non_empty_string(n, &format!("`{key}`"), diags)?,
+                span: n.span.clone(),
+            })
+        })
+    };
+    let offset = named("offset", &mut reader, diags);
+    let cursor = named("cursor", &mut reader, diags);
+    let size = named("size", &mut reader, diags);
+    let has_more = named("has_more", &mut reader, diags);
+    let next_cursor = named("next_cursor", &mut reader, diags);
+    let items = named("items", &mut reader, diags);
+    let max_size = reader
+        .take("max_size")
+        .and_then(|n| match integer(n, "`max_size`", diags) {
+            Some(v) if (1..=10_000).contains(&v) => Some(v as u32),
+            Some(_) => {
+                diags.error(n.span.clone(), "`max_size` must be between 1 and 10000");
+                None
+            }
+            None => None,
+        });
+    reader.finish(
+        &[
+            "offset",
+            "cursor",
+            "size",
+            "max_size",
+            "has_more",
+            "next_cursor",
+            "items",
+        ],
+        diags,
+    );
+    let position = match (offset, cursor) {
+        (Some(o), None) => PagePosition::Offset(o),
+        (None, Some(c)) => PagePosition::Cursor(c),
+        _ => {
+            diags.error(
+                node.span.clone(),
+                "`pagination` needs exactly one of `offset` or `cursor`",
+            );
+            return None;
+        }
+    };
+    let Some(size) = size else {
+        diags.error(
+            node.span.clone(),
+            "`pagination` is missing the required key `size`",
+        );
+        return None;
+    };
+    Some(Pagination {
+        span: node.span.clone(),
+        position,
+        size,
+        max_size,
+        has_more,
+        next_cursor,
+        items,
+    })
+}
+
+/// Loads `errors.yaml`.
+pub fn load_errors(display_path: &str, root: &Node, diags: &mut Diagnostics) -> Option<ErrorList> {
+    let mut reader = MapReader::new(root, "the error-code file", diags)?;
+    let doc_text = doc(&mut reader, diags);
+    let list = reader.require("errors", "the error-code file", diags);
+    reader.finish(&["doc", "errors"], diags);
+    let items = match list.map(|n| &n.kind) {
+        Some(NodeKind::Seq(items)) => items.as_slice(),
+        Some(_) => {
+            if let Some(n) = list {
+                diags.error(n.span.clone(), "`errors` must be a list");
+            }
+            &[]
+        }
+        None => &[],
+    };
+    let entries = items.iter().filter_map(|n| load_error(n, diags)).collect();
+    Some(ErrorList {
+        display_path: display_path.to_string(),
+        doc: doc_text,
+        entries,
+    })
+}
+
+fn load_error(node: &Node, diags: &mut Diagnostics) -> Option<ErrorEntry> {
+    let mut reader = MapReader::new(node, "an error code", diags)?;
+    let code = reader
+        .require("code", "an error code", diags)
+        .and_then(|n| integer(n, "`code`", diags));
+    let name = reader
+        .require("name", "an error code", diags)
+        .and_then(|n| non_empty_string(n, "`name`", diags));
+    let meaning = reader
+        .require("meaning", "an error code", diags)
+        .and_then(|n| non_empty_string(n, "`meaning`", diags));
+    let category = reader
+        .require("category", "an error code", diags)
+        .and_then(|n| {
+            keyword(
+                n,
+                "category",
+                &[
+                    ("token", ErrorCategory::Token),
+                    ("permission", ErrorCategory::Permission),
+                    ("rate_limit", ErrorCategory::RateLimit),
+                    ("not_found", ErrorCategory::NotFound),
+                    ("invalid_param", ErrorCategory::InvalidParam),
+                    ("system", ErrorCategory::System),
+                ],
+                diags,
+            )
+        });
+    let retry = reader
+        .require("retry", "an error code", diags)
+        .and_then(|n| {
+            keyword(
+                n,
+                "retry",
+                &[
+                    ("never", Retry::Never),
+                    ("backoff", Retry::Backoff),
+                    ("after_token_refresh", Retry::AfterTokenRefresh),
+                ],
+                diags,
+            )
+        });
+    let source = reader
+        .take("source")
+        .and_then(|n| non_empty_string(n, "`source`", diags));
+    reader.finish(
+        &["code", "name", "meaning", "category", "retry", "source"],
+        diags,
+    );
+    Some(ErrorEntry {
+        code: code?,
+        name: name?,
+        span: node.span.clone(),
+        meaning: meaning?,
+        category: category?,
+        retry: retry?,
+        source,
+    })
+}

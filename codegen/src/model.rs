@@ -1,0 +1,250 @@
+//! The spec as loaded from YAML: what the maintainer wrote, with positions, before any Rust
+//! naming decisions.
+
+use crate::diag::Span;
+
+/// The whole spec: every file plus the error-code list.
+#[derive(Debug, Clone, Default)]
+pub struct Spec {
+    pub files: Vec<SpecFile>,
+    pub errors: Option<ErrorList>,
+}
+
+/// One `api-spec/<area>/<name>.yaml` file; becomes one Rust module.
+#[derive(Debug, Clone)]
+pub struct SpecFile {
+    /// Path as shown in messages, e.g. `api-spec/contact/user.yaml`.
+    pub display_path: String,
+    /// Module path, e.g. `["contact", "user"]`.
+    pub module: Vec<String>,
+    pub doc: String,
+    pub style: Style,
+    pub types: Vec<TypeDef>,
+    pub endpoints: Vec<Endpoint>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `oapi.dingtalk.com`: token in the query, `errcode` envelope.
+    Classic,
+    /// `api.dingtalk.com/v1.0`: token in a header, HTTP status errors.
+    V1,
+}
+
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    pub name: String,
+    pub span: Span,
+    pub doc: String,
+    pub kind: TypeDefKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum TypeDefKind {
+    Struct(Vec<Field>),
+    Enum(Vec<EnumValue>),
+    Union(Union),
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumValue {
+    pub wire: String,
+    /// Rust variant name given in the spec, when the wire value makes a poor one (`"0"`).
+    pub name: Option<String>,
+    pub doc: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Union {
+    /// The tag field (`msgtype`); `None` for an untagged union.
+    pub tag: Option<String>,
+    pub variants: Vec<Variant>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub wire: String,
+    pub span: Span,
+    pub ty: TypeExpr,
+    pub doc: String,
+}
+
+/// A parameter, a response field or a field of a named struct.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub wire: String,
+    pub span: Span,
+    pub shape: FieldShape,
+    pub required: bool,
+    pub doc: String,
+    pub location: Option<Location>,
+    pub encoding: Option<Encoding>,
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum FieldShape {
+    Type(TypeExpr),
+    Object(Vec<Field>),
+    Enum(Vec<EnumValue>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeExpr {
+    String,
+    Bool,
+    I32,
+    I64,
+    F64,
+    Json,
+    List(Box<TypeExpr>),
+    Map(Box<TypeExpr>),
+    Named(String, Span),
+}
+
+impl TypeExpr {
+    pub fn is_scalar(&self) -> bool {
+        matches!(
+            self,
+            TypeExpr::String | TypeExpr::Bool | TypeExpr::I32 | TypeExpr::I64 | TypeExpr::F64
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    Query,
+    Body,
+    Path,
+    Header,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// A number or bool sent as a JSON string.
+    String,
+    /// A JSON document sent inside a string.
+    JsonString,
+    /// A list joined with `,`.
+    Csv,
+    /// A list joined with `|`.
+    Pipe,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope {
+    Flat,
+    Result,
+    FlatWithRequestId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    Token,
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub name: String,
+    pub span: Span,
+    pub summary: String,
+    pub doc: String,
+    pub doc_url: String,
+    pub method: Method,
+    pub path: String,
+    pub path_span: Span,
+    pub envelope: Option<Envelope>,
+    pub idempotent: bool,
+    pub auth: Auth,
+    pub params: Vec<Field>,
+    pub response: Option<Response>,
+    pub pagination: Option<Pagination>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub span: Span,
+    pub shape: ResponseShape,
+    pub example: Option<Example>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ResponseShape {
+    /// Nothing but success (the response may still hold an `example`).
+    Empty,
+    Fields(Vec<Field>),
+    Type(TypeExpr),
+}
+
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub json: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Pagination {
+    pub span: Span,
+    pub position: PagePosition,
+    pub size: Named,
+    pub max_size: Option<u32>,
+    pub has_more: Option<Named>,
+    pub next_cursor: Option<Named>,
+    pub items: Option<Named>,
+}
+
+#[derive(Debug, Clone)]
+pub enum PagePosition {
+    Offset(Named),
+    Cursor(Named),
+}
+
+/// A wire name written in the spec, with where it was written.
+#[derive(Debug, Clone)]
+pub struct Named {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct ErrorList {
+    pub display_path: String,
+    pub doc: String,
+    pub entries: Vec<ErrorEntry>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ErrorEntry {
+    pub code: i64,
+    pub name: String,
+    pub span: Span,
+    pub meaning: String,
+    pub category: ErrorCategory,
+    pub retry: Retry,
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCategory {
+    Token,
+    Permission,
+    RateLimit,
+    NotFound,
+    InvalidParam,
+    System,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    Never,
+    Backoff,
+    AfterTokenRefresh,
+}

@@ -1,0 +1,619 @@
+//! Whole-spec checks that need more than one node: references, name clashes, pagination,
+//! encodings. Runs after loading and before any Rust is emitted.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::diag::{Diagnostics, Span};
+use crate::model::*;
+use crate::naming;
+
+/// Where each named type lives and in which direction it travels.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    /// Type name -> module path of the file that defines it.
+    pub type_module: BTreeMap<String, Vec<String>>,
+    /// Named types reachable from request parameters (they need `Serialize`).
+    pub in_requests: BTreeSet<String>,
+    /// Named types reachable from responses (they need `Deserialize`).
+    pub in_responses: BTreeSet<String>,
+}
+
+pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Resolved {
+    let mut resolved = Resolved::default();
+    let mut defs: HashMap<&str, &TypeDef> = HashMap::new();
+    let mut camel_seen: HashMap<String, &Span> = HashMap::new();
+
+    for file in &spec.files {
+        for def in &file.types {
+            if !naming::is_upper_camel_case(&def.name) {
+                diags.error(
+                    def.span.clone(),
+                    format!(
+                        "type name `{}` must be UpperCamelCase (e.g. `{}`)",
+                        def.name,
+                        naming::type_name(&def.name)
+                    ),
+                );
+            }
+            let camel = naming::type_name(&def.name);
+            if let Some(first) = camel_seen.get(&camel) {
+                diags.error(
+                    def.span.clone(),
+                    format!("duplicate type `{}` (first defined at {first})", def.name),
+                );
+                continue;
+            }
+            camel_seen.insert(camel, &def.span);
+            defs.insert(&def.name, def);
+            resolved
+                .type_module
+                .insert(def.name.clone(), file.module.clone());
+        }
+    }
+
+    let ctx = Ctx { defs: &defs };
+    for file in &spec.files {
+        check_file(&ctx, file, diags);
+        for def in &file.types {
+            check_type_def(&ctx, def, diags);
+        }
+    }
+
+    // Direction of travel, for derive selection and the "unions only in requests" rule.
+    for file in &spec.files {
+        for endpoint in &file.endpoints {
+            for param in &endpoint.params {
+                ctx.collect_field(param, &mut resolved.in_requests);
+            }
+            if let Some(response) = &endpoint.response {
+                let mut reached = BTreeSet::new();
+                match &response.shape {
+                    ResponseShape::Fields(fields) => {
+                        for field in fields {
+                            ctx.collect_field(field, &mut reached);
+                        }
+                    }
+                    ResponseShape::Type(ty) => ctx.collect_type(ty, &mut reached),
+                    ResponseShape::Empty => {}
+                }
+                for name in &reached {
+                    if let Some(def) = defs.get(name.as_str())
+                        && matches!(def.kind, TypeDefKind::Union(_))
+                    {
+                        diags.error(
+                            response.span.clone(),
+                            format!(
+                                "the response of `{}` uses the union `{name}`; unions can only be sent in requests",
+                                endpoint.name
+                            ),
+                        );
+                    }
+                }
+                resolved.in_responses.extend(reached);
+            }
+        }
+    }
+
+    if let Some(errors) = &spec.errors {
+        check_errors(errors, diags);
+    }
+    resolved
+}
+
+struct Ctx<'a> {
+    defs: &'a HashMap<&'a str, &'a TypeDef>,
+}
+
+impl Ctx<'_> {
+    fn check_type(&self, ty: &TypeExpr, diags: &mut Diagnostics) {
+        match ty {
+            TypeExpr::List(inner) | TypeExpr::Map(inner) => self.check_type(inner, diags),
+            TypeExpr::Named(name, span) if !self.defs.contains_key(name.as_str()) => {
+                let known: Vec<&str> = self.defs.keys().copied().collect();
+                let hint = suggest(name, &known)
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                diags.error(span.clone(), format!("unknown type `{name}`{hint}"));
+            }
+            _ => {}
+        }
+    }
+
+    fn collect_type(&self, ty: &TypeExpr, out: &mut BTreeSet<String>) {
+        match ty {
+            TypeExpr::List(inner) | TypeExpr::Map(inner) => self.collect_type(inner, out),
+            TypeExpr::Named(name, _) => {
+                if out.insert(name.clone())
+                    && let Some(def) = self.defs.get(name.as_str())
+                {
+                    match &def.kind {
+                        TypeDefKind::Struct(fields) => {
+                            for field in fields {
+                                self.collect_field(field, out);
+                            }
+                        }
+                        TypeDefKind::Union(union) => {
+                            for variant in &union.variants {
+                                self.collect_type(&variant.ty, out);
+                            }
+                        }
+                        TypeDefKind::Enum(_) => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn collect_field(&self, field: &Field, out: &mut BTreeSet<String>) {
+        match &field.shape {
+            FieldShape::Type(ty) => self.collect_type(ty, out),
+            FieldShape::Object(fields) => {
+                for field in fields {
+                    self.collect_field(field, out);
+                }
+            }
+            FieldShape::Enum(_) => {}
+        }
+    }
+
+    fn is_enum(&self, ty: &TypeExpr) -> bool {
+        matches!(ty, TypeExpr::Named(name, _)
+            if self.defs.get(name.as_str()).is_some_and(|d| matches!(d.kind, TypeDefKind::Enum(_))))
+    }
+
+    fn check_fields(&self, fields: &[Field], diags: &mut Diagnostics) {
+        let mut rust_names: HashMap<String, &str> = HashMap::new();
+        for field in fields {
+            let rust = naming::field_name(&field.wire);
+            if let Some(other) = rust_names.get(&rust) {
+                diags.error(
+                    field.span.clone(),
+                    format!(
+                        "field `{}` clashes with `{other}`: both become `{rust}` in Rust",
+                        field.wire
+                    ),
+                );
+            }
+            rust_names.insert(rust, &field.wire);
+            self.check_field(field, diags);
+        }
+    }
+
+    fn check_field(&self, field: &Field, diags: &mut Diagnostics) {
+        match &field.shape {
+            FieldShape::Type(ty) => self.check_type(ty, diags),
+            FieldShape::Object(fields) => self.check_fields(fields, diags),
+            FieldShape::Enum(values) => check_enum(values, diags),
+        }
+        if let Some(encoding) = field.encoding {
+            let ok = match (&field.shape, encoding) {
+                (_, Encoding::JsonString) => true,
+                (FieldShape::Type(ty), Encoding::String) => {
+                    matches!(
+                        ty,
+                        TypeExpr::Bool | TypeExpr::I32 | TypeExpr::I64 | TypeExpr::F64
+                    )
+                }
+                (FieldShape::Type(TypeExpr::List(inner)), Encoding::Csv | Encoding::Pipe) => {
+                    inner.is_scalar() || self.is_enum(inner)
+                }
+                _ => false,
+            };
+            if !ok {
+                let rule = match encoding {
+                    Encoding::String => "a number or bool",
+                    Encoding::Csv | Encoding::Pipe => "a list of strings, numbers or enum values",
+                    Encoding::JsonString => "any value",
+                };
+                diags.error(
+                    field.span.clone(),
+                    format!(
+                        "field `{}`: encoding `{}` applies only to {rule}",
+                        field.wire,
+                        encoding_word(encoding)
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn encoding_word(encoding: Encoding) -> &'static str {
+    match encoding {
+        Encoding::String => "string",
+        Encoding::JsonString => "json_string",
+        Encoding::Csv => "csv",
+        Encoding::Pipe => "pipe",
+    }
+}
+
+fn suggest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    let lower = name.to_lowercase();
+    known
+        .iter()
+        .copied()
+        .filter(|k| {
+            let k = k.to_lowercase();
+            k == lower
+                || k.starts_with(&lower)
+                || lower.starts_with(&k)
+                || distance(&k, &lower) <= 2
+        })
+        .min()
+}
+
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev + usize::from(ca != *cb);
+            prev = row[j + 1];
+            row[j + 1] = sub.min(row[j] + 1).min(prev + 1);
+        }
+    }
+    row[b.len()]
+}
+
+fn check_enum(values: &[EnumValue], diags: &mut Diagnostics) {
+    let mut names: HashMap<String, &str> = HashMap::new();
+    for value in values {
+        let rust = match &value.name {
+            Some(name) => naming::type_name(name),
+            None => naming::variant_name(&value.wire),
+        };
+        if rust == "Unknown" {
+            diags.error(
+                value.span.clone(),
+                "enum value name `Unknown` is reserved for values the spec does not list",
+            );
+        }
+        if let Some(other) = names.get(&rust) {
+            diags.error(
+                value.span.clone(),
+                format!(
+                    "enum value `{}` clashes with `{other}`: both become `{rust}` in Rust; give one a `name:`",
+                    value.wire
+                ),
+            );
+        }
+        names.insert(rust, &value.wire);
+    }
+}
+
+fn check_type_def(ctx: &Ctx<'_>, def: &TypeDef, diags: &mut Diagnostics) {
+    match &def.kind {
+        TypeDefKind::Struct(fields) => ctx.check_fields(fields, diags),
+        TypeDefKind::Enum(values) => check_enum(values, diags),
+        TypeDefKind::Union(union) => {
+            let mut names: HashMap<String, &str> = HashMap::new();
+            for variant in &union.variants {
+                ctx.check_type(&variant.ty, diags);
+                let rust = naming::variant_name(&variant.wire);
+                if let Some(other) = names.get(&rust) {
+                    diags.error(
+                        variant.span.clone(),
+                        format!(
+                            "variant `{}` clashes with `{other}` (both `{rust}`)",
+                            variant.wire
+                        ),
+                    );
+                }
+                names.insert(rust, &variant.wire);
+            }
+        }
+    }
+}
+
+fn check_file(ctx: &Ctx<'_>, file: &SpecFile, diags: &mut Diagnostics) {
+    // Names generated into this module must not clash with each other.
+    let mut generated: HashMap<String, Span> = HashMap::new();
+    let mut claim = |name: String, span: &Span, what: &str, diags: &mut Diagnostics| {
+        if let Some(first) = generated.get(&name) {
+            diags.error(
+                span.clone(),
+                format!(
+                    "{what} would generate the Rust type `{name}`, already generated for {first}"
+                ),
+            );
+        } else {
+            generated.insert(name, span.clone());
+        }
+    };
+    for def in &file.types {
+        claim(
+            naming::type_name(&def.name),
+            &def.span,
+            &format!("type `{}`", def.name),
+            diags,
+        );
+    }
+    let mut endpoint_names: HashMap<String, &Span> = HashMap::new();
+    for endpoint in &file.endpoints {
+        let what = format!("endpoint `{}`", endpoint.name);
+        if !naming::is_snake_case(&endpoint.name) {
+            diags.error(
+                endpoint.span.clone(),
+                format!(
+                    "endpoint name `{}` must be snake_case (e.g. `{}`)",
+                    endpoint.name,
+                    naming::field_name(&endpoint.name)
+                ),
+            );
+        }
+        let rust = naming::field_name(&endpoint.name);
+        if let Some(first) = endpoint_names.get(&rust) {
+            diags.error(
+                endpoint.span.clone(),
+                format!(
+                    "duplicate endpoint `{}` (first defined at {first})",
+                    endpoint.name
+                ),
+            );
+            continue;
+        }
+        endpoint_names.insert(rust, &endpoint.span);
+        let base = naming::type_name(&endpoint.name);
+        claim(format!("{base}Request"), &endpoint.span, &what, diags);
+        claim(format!("{base}Response"), &endpoint.span, &what, diags);
+        check_endpoint(ctx, file, endpoint, diags);
+    }
+}
+
+fn check_endpoint(ctx: &Ctx<'_>, file: &SpecFile, endpoint: &Endpoint, diags: &mut Diagnostics) {
+    check_path(file, endpoint, diags);
+    ctx.check_fields(&endpoint.params, diags);
+    for param in &endpoint.params {
+        let Some(location) = param.location else {
+            continue;
+        };
+        let name = &param.wire;
+        match (location, endpoint.method, file.style) {
+            (Location::Body, Method::Get, _) => diags.error(
+                param.span.clone(),
+                format!("parameter `{name}` is `in: body`, but GET requests have no body"),
+            ),
+            (Location::Path | Location::Header, _, Style::Classic) => diags.error(
+                param.span.clone(),
+                format!("parameter `{name}`: classic-style endpoints take only `query` and `body` parameters"),
+            ),
+            _ => {}
+        }
+        if matches!(
+            location,
+            Location::Query | Location::Path | Location::Header
+        ) {
+            let textual = match (&param.shape, param.encoding) {
+                (_, Some(Encoding::Csv | Encoding::Pipe)) => true,
+                (_, Some(Encoding::JsonString)) => false,
+                (FieldShape::Enum(_), _) => true,
+                (FieldShape::Type(ty), _) => ty.is_scalar() || ctx.is_enum(ty),
+                _ => false,
+            };
+            if !textual {
+                diags.error(
+                    param.span.clone(),
+                    format!(
+                        "parameter `{name}` is sent as text (in the query, path or a header): it must be a scalar or enum, or a list with `encoding: csv` or `pipe`"
+                    ),
+                );
+            }
+        }
+        if location == Location::Path && !param.required {
+            diags.error(
+                param.span.clone(),
+                format!("path parameter `{name}` must be `required: true`"),
+            );
+        }
+    }
+    if let Some(response) = &endpoint.response {
+        match &response.shape {
+            ResponseShape::Empty => {}
+            ResponseShape::Fields(fields) => ctx.check_fields(fields, diags),
+            ResponseShape::Type(ty) => {
+                ctx.check_type(ty, diags);
+                if file.style == Style::Classic && endpoint.envelope != Some(Envelope::Result) {
+                    diags.error(
+                        response.span.clone(),
+                        "`response.type` is only for `envelope: result` (a payload that is not an object); flat answers list their `fields`",
+                    );
+                }
+            }
+        }
+        if let Some(example) = &response.example
+            && let Err(err) = serde_json::from_str::<serde_json::Value>(&example.json)
+        {
+            let span = Span {
+                line: example.span.line + err.line(),
+                col: err.column(),
+                ..example.span.clone()
+            };
+            // Block scalars start on the next line; flow scalars are on the key's line.
+            let span = if example.json.contains('\n') {
+                span
+            } else {
+                example.span.clone()
+            };
+            diags.error(span, format!("`example` is not valid JSON: {err}"));
+        }
+    }
+    if let Some(pagination) = &endpoint.pagination {
+        check_pagination(endpoint, pagination, diags);
+    }
+}
+
+fn check_path(file: &SpecFile, endpoint: &Endpoint, diags: &mut Diagnostics) {
+    let path = &endpoint.path;
+    let span = &endpoint.path_span;
+    let valid_chars = path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '.' | '{' | '}'));
+    if !path.starts_with('/') || path.contains("//") || !valid_chars || path.ends_with('/') {
+        diags.error(
+            span.clone(),
+            format!(
+                "invalid path `{path}`: it must start with `/`, must not end with `/`, and may hold only letters, digits, `_`, `-`, `.`, `/` and `{{name}}` (no query string; parameters go under `params`)"
+            ),
+        );
+        return;
+    }
+    let mut placeholders = Vec::new();
+    for segment in path.split('/') {
+        if segment.contains('{') || segment.contains('}') {
+            match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) if !name.is_empty() && !name.contains(['{', '}']) => {
+                    placeholders.push(name)
+                }
+                _ => diags.error(
+                    span.clone(),
+                    format!("invalid path segment `{segment}` in `{path}`: write a placeholder as a whole segment, `{{name}}`"),
+                ),
+            }
+        }
+    }
+    if file.style == Style::Classic && !placeholders.is_empty() {
+        diags.error(span.clone(), "classic-style paths have no `{placeholders}`");
+    }
+    for name in &placeholders {
+        let declared = endpoint
+            .params
+            .iter()
+            .any(|p| p.wire == *name && p.location == Some(Location::Path));
+        if !declared {
+            diags.error(
+                span.clone(),
+                format!("path placeholder `{{{name}}}` has no parameter `{name}` with `in: path`"),
+            );
+        }
+    }
+    for param in &endpoint.params {
+        if param.location == Some(Location::Path) && !placeholders.contains(&param.wire.as_str()) {
+            diags.error(
+                param.span.clone(),
+                format!(
+                    "path parameter `{}` does not appear in the path `{path}`",
+                    param.wire
+                ),
+            );
+        }
+    }
+}
+
+fn check_pagination(endpoint: &Endpoint, pagination: &Pagination, diags: &mut Diagnostics) {
+    let param = |named: &Named, role: &str, diags: &mut Diagnostics| {
+        if !endpoint.params.iter().any(|p| p.wire == named.name) {
+            diags.error(
+                named.span.clone(),
+                format!(
+                    "pagination `{role}` names `{}`, which is not a parameter of `{}`",
+                    named.name, endpoint.name
+                ),
+            );
+        }
+    };
+    let (position, role) = match &pagination.position {
+        PagePosition::Offset(n) => (n, "offset"),
+        PagePosition::Cursor(n) => (n, "cursor"),
+    };
+    param(position, role, diags);
+    param(&pagination.size, "size", diags);
+
+    let fields = match endpoint.response.as_ref().map(|r| &r.shape) {
+        Some(ResponseShape::Fields(fields)) => fields.as_slice(),
+        _ => {
+            diags.error(
+                pagination.span.clone(),
+                "pagination needs a response with `fields` (it reads the paging fields from it)",
+            );
+            return;
+        }
+    };
+    let response_field = |named: &Option<Named>, role: &str, diags: &mut Diagnostics| {
+        let named = named.as_ref()?;
+        let found = fields.iter().find(|f| f.wire == named.name);
+        if found.is_none() {
+            diags.error(
+                named.span.clone(),
+                format!(
+                    "pagination `{role}` names `{}`, which is not a response field of `{}`",
+                    named.name, endpoint.name
+                ),
+            );
+        }
+        found
+    };
+    if let Some(field) = response_field(&pagination.has_more, "has_more", diags)
+        && !matches!(field.shape, FieldShape::Type(TypeExpr::Bool))
+        && let Some(named) = &pagination.has_more
+    {
+        diags.error(
+            named.span.clone(),
+            format!(
+                "pagination `has_more` field `{}` must be a bool",
+                named.name
+            ),
+        );
+    }
+    response_field(&pagination.next_cursor, "next_cursor", diags);
+    if let Some(field) = response_field(&pagination.items, "items", diags)
+        && !matches!(field.shape, FieldShape::Type(TypeExpr::List(_)))
+        && let Some(named) = &pagination.items
+    {
+        diags.error(
+            named.span.clone(),
+            format!("pagination `items` field `{}` must be a list", named.name),
+        );
+    }
+    match &pagination.position {
+        PagePosition::Cursor(_) if pagination.next_cursor.is_none() => diags.error(
+            pagination.span.clone(),
+            "cursor pagination needs `next_cursor` (the response field holding the next cursor)",
+        ),
+        PagePosition::Offset(_) if pagination.has_more.is_none() => diags.error(
+            pagination.span.clone(),
+            "offset pagination needs `has_more` (the response field telling whether more pages exist)",
+        ),
+        PagePosition::Offset(_) if pagination.next_cursor.is_some() => diags.error(
+            pagination.span.clone(),
+            "`next_cursor` belongs to cursor pagination; offset pagination advances by the page size",
+        ),
+        _ => {}
+    }
+}
+
+fn check_errors(errors: &ErrorList, diags: &mut Diagnostics) {
+    let mut codes: HashMap<i64, &Span> = HashMap::new();
+    let mut names: HashMap<String, &Span> = HashMap::new();
+    for entry in &errors.entries {
+        if let Some(first) = codes.get(&entry.code) {
+            diags.error(
+                entry.span.clone(),
+                format!("duplicate error code {} (first at {first})", entry.code),
+            );
+        }
+        codes.insert(entry.code, &entry.span);
+        let rust = naming::type_name(&entry.name);
+        if !naming::is_snake_case(&entry.name) {
+            diags.error(
+                entry.span.clone(),
+                format!("error name `{}` must be snake_case", entry.name),
+            );
+        }
+        if rust == "Other" {
+            diags.error(
+                entry.span.clone(),
+                "error name `other` is reserved for unlisted codes",
+            );
+        }
+        if let Some(first) = names.get(&rust) {
+            diags.error(
+                entry.span.clone(),
+                format!("duplicate error name `{}` (first at {first})", entry.name),
+            );
+        }
+        names.insert(rust, &entry.span);
+    }
+}

@@ -1,0 +1,188 @@
+//! A YAML tree that remembers where every node came from.
+//!
+//! Semantic errors ("unknown type `Usr`") must point at `file:line:col` just like syntax
+//! errors, so the loader works on this tree instead of on deserialised structs.
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use crate::diag::{Diagnostics, Span};
+
+/// One YAML node and its position.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub span: Span,
+    pub kind: NodeKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    /// A scalar; `plain` is false for quoted and block scalars (so `"true"` stays a string).
+    Scalar {
+        text: String,
+        plain: bool,
+    },
+    Seq(Vec<Node>),
+    /// Entries in document order; duplicate keys are reported while building.
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// The scalar text, if this is a scalar.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            NodeKind::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    /// True for `~`, `null` or an empty plain scalar.
+    pub fn is_null(&self) -> bool {
+        matches!(&self.kind, NodeKind::Scalar { text, plain: true } if text.is_empty() || text == "~" || text == "null")
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match &self.kind {
+            NodeKind::Scalar { .. } => "a scalar",
+            NodeKind::Seq(_) => "a list",
+            NodeKind::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// Parses one YAML document. Syntax errors and duplicate keys go into `diags`.
+pub fn parse(file: &str, source: &str, diags: &mut Diagnostics) -> Option<Node> {
+    let mut builder = TreeBuilder {
+        file,
+        stack: Vec::new(),
+        root: None,
+        diags,
+        anchors_seen: false,
+    };
+    let mut parser = Parser::new_from_str(source);
+    if let Err(err) = parser.load(&mut builder, false) {
+        let mark = err.marker();
+        let span = Span::new(file, mark.line(), mark.col() + 1);
+        builder
+            .diags
+            .error(span, format!("YAML syntax error: {}", err.info()));
+        return None;
+    }
+    builder.root
+}
+
+enum Open {
+    Seq(Span, Vec<Node>),
+    Map(Span, Vec<(Node, Node)>, Option<Node>),
+}
+
+struct TreeBuilder<'a> {
+    file: &'a str,
+    stack: Vec<Open>,
+    root: Option<Node>,
+    diags: &'a mut Diagnostics,
+    anchors_seen: bool,
+}
+
+impl TreeBuilder<'_> {
+    fn span(&self, mark: Marker) -> Span {
+        Span::new(self.file, mark.line(), mark.col() + 1)
+    }
+
+    fn push_node(&mut self, node: Node) {
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Open::Seq(_, items)) => items.push(node),
+            Some(Open::Map(_, entries, pending_key)) => match pending_key.take() {
+                None => *pending_key = Some(node),
+                Some(key) => {
+                    if let Some(name) = key.as_str()
+                        && let Some((first, _)) =
+                            entries.iter().find(|(k, _)| k.as_str() == Some(name))
+                    {
+                        let message = format!(
+                            "duplicate key `{name}` (first defined at line {})",
+                            first.span.line
+                        );
+                        self.diags.error(key.span.clone(), message);
+                        return;
+                    }
+                    entries.push((key, node));
+                }
+            },
+        }
+    }
+}
+
+impl MarkedEventReceiver for TreeBuilder<'_> {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        let span = self.span(mark);
+        match event {
+            Event::Scalar(text, style, anchor, _) => {
+                if anchor != 0 {
+                    self.note_anchor(&span);
+                }
+                let plain = style == TScalarStyle::Plain;
+                self.push_node(Node {
+                    span,
+                    kind: NodeKind::Scalar { text, plain },
+                });
+            }
+            Event::SequenceStart(anchor, _) => {
+                if anchor != 0 {
+                    self.note_anchor(&span);
+                }
+                self.stack.push(Open::Seq(span, Vec::new()));
+            }
+            Event::MappingStart(anchor, _) => {
+                if anchor != 0 {
+                    self.note_anchor(&span);
+                }
+                self.stack.push(Open::Map(span, Vec::new(), None));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let node = match self.stack.pop() {
+                    Some(Open::Seq(span, items)) => Node {
+                        span,
+                        kind: NodeKind::Seq(items),
+                    },
+                    Some(Open::Map(span, entries, _)) => Node {
+                        span,
+                        kind: NodeKind::Map(entries),
+                    },
+                    None => return,
+                };
+                self.push_node(node);
+            }
+            Event::Alias(_) => {
+                self.note_anchor(&span);
+                // Keep the tree well-formed: an alias stands for an empty value.
+                self.push_node(Node {
+                    span,
+                    kind: NodeKind::Scalar {
+                        text: String::new(),
+                        plain: true,
+                    },
+                });
+            }
+            Event::Nothing
+            | Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart
+            | Event::DocumentEnd => {}
+        }
+    }
+}
+
+impl TreeBuilder<'_> {
+    fn note_anchor(&mut self, span: &Span) {
+        if !self.anchors_seen {
+            self.anchors_seen = true;
+            self.diags.error(
+                span.clone(),
+                "YAML anchors and aliases are not supported in spec files; write the value out"
+                    .to_string(),
+            );
+        }
+    }
+}

@@ -1,0 +1,432 @@
+//! `Client`: credentials, HTTP, the token cache, and the one generic execution path every
+//! generated request goes through.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::Url;
+use tracing::Instrument;
+
+use crate::decode::{self, Status};
+use crate::endpoint::{Auth, Endpoint, EndpointSpec, Method, Style};
+use crate::error::{Error, TransportError};
+use crate::token::{AccessToken, TokenCache};
+use crate::wire::TextParams;
+
+/// Where classic endpoints live.
+pub const DEFAULT_BASE_URL: &str = "https://oapi.dingtalk.com";
+/// Where `style: v1` endpoints live.
+pub const DEFAULT_V1_BASE_URL: &str = "https://api.dingtalk.com";
+
+/// A DingTalk client for one app. Cheap to clone; clones share the token cache.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: Url,
+    v1_base_url: Url,
+    app_key: String,
+    app_secret: String,
+    tokens: TokenCache,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("app_key", &self.inner.app_key)
+            .field("app_secret", &"<redacted>")
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("v1_base_url", &self.inner.v1_base_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A decoded answer plus what DingTalk said about the call.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Response<T> {
+    pub data: T,
+    /// DingTalk's `request_id` (quote it to DingTalk support).
+    pub request_id: Option<String>,
+    pub http_status: u16,
+}
+
+/// What went over the wire for one call, before decoding.
+struct RawAnswer {
+    status: u16,
+    body: Vec<u8>,
+}
+
+impl Client {
+    /// A client with default settings.
+    pub fn new(app_key: impl Into<String>, app_secret: impl Into<String>) -> Result<Self, Error> {
+        Self::builder(app_key, app_secret).build()
+    }
+
+    pub fn builder(app_key: impl Into<String>, app_secret: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            app_key: app_key.into(),
+            app_secret: app_secret.into(),
+            base_url: DEFAULT_BASE_URL.to_string(),
+            v1_base_url: DEFAULT_V1_BASE_URL.to_string(),
+            http: None,
+            timeout: Some(Duration::from_secs(30)),
+            connect_timeout: Some(Duration::from_secs(10)),
+            token_refresh_margin: Duration::from_secs(300),
+        }
+    }
+
+    /// The app key this client calls as.
+    pub fn app_key(&self) -> &str {
+        &self.inner.app_key
+    }
+
+    /// Sends a request and returns its typed answer.
+    pub async fn send<E: Endpoint + Send>(&self, request: E) -> Result<E::Output, Error> {
+        self.send_with_meta(request)
+            .await
+            .map(|response| response.data)
+    }
+
+    /// Like [`send`](Self::send), also returning `request_id` and the HTTP status.
+    pub async fn send_with_meta<E: Endpoint + Send>(
+        &self,
+        request: E,
+    ) -> Result<Response<E::Output>, Error> {
+        let spec = &E::SPEC;
+        let prepared = prepare(&request)?;
+        let (answer, status) = self.execute(spec, &prepared).await?;
+        let data = decode::payload::<E::Output>(spec, answer.status, &answer.body)?;
+        Ok(Response {
+            data,
+            request_id: status.request_id,
+            http_status: answer.status,
+        })
+    }
+
+    /// Fetches (or returns the cached) access token. Calls never need this; it exists for
+    /// code that talks to an endpoint this crate does not describe yet.
+    pub async fn access_token(&self) -> Result<AccessToken, Error> {
+        self.inner.tokens.get(|| self.fetch_token()).await
+    }
+
+    /// Calls `gettoken` directly (not through `execute`, which itself needs a token).
+    async fn fetch_token(&self) -> Result<(AccessToken, Duration), Error> {
+        let inner = &self.inner;
+        let request =
+            crate::auth::GetTokenRequest::new(inner.app_key.clone(), inner.app_secret.clone());
+        let spec = &crate::auth::GetTokenRequest::SPEC;
+        let span = tracing::info_span!("dingtalk.token", endpoint = spec.name);
+        async {
+            let prepared = prepare(&request)?;
+            let answer = self.round_trip(spec, &prepared, None).await?;
+            decode::status(spec, answer.status, &answer.body)?;
+            let token: crate::auth::GetTokenResponse =
+                decode::payload(spec, answer.status, &answer.body)?;
+            tracing::debug!(expires_in = token.expires_in, "fetched a new access token");
+            let seconds = token.expires_in.unwrap_or(7200).clamp(60, 86_400);
+            Ok((
+                AccessToken::new(token.access_token),
+                Duration::from_secs(seconds as u64),
+            ))
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The non-generic core: token, HTTP, status check; one retry after a rejected token.
+    async fn execute(
+        &self,
+        spec: &EndpointSpec,
+        prepared: &Prepared,
+    ) -> Result<(RawAnswer, Status), Error> {
+        let span = tracing::info_span!(
+            "dingtalk.call",
+            endpoint = spec.name,
+            errcode = tracing::field::Empty,
+            http_status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        async move {
+            let started = Instant::now();
+            let mut result = self.attempt(spec, prepared).await;
+            // DingTalk rejected the token, so it did not run the call: safe for every endpoint.
+            // Exactly one retry; a second rejection is returned.
+            if let Err((err, Some(stale))) = &result
+                && err.is_token_invalid()
+            {
+                tracing::debug!("access token rejected; refreshing once");
+                self.inner.tokens.invalidate(stale);
+                result = self.attempt(spec, prepared).await;
+            }
+            let result = result.map_err(|(err, _)| err);
+            let span = tracing::Span::current();
+            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            match &result {
+                Ok((answer, _)) => {
+                    span.record("http_status", answer.status);
+                    span.record("errcode", 0);
+                    tracing::debug!("ok");
+                }
+                Err(Error::Api(api)) => {
+                    span.record("http_status", api.http_status);
+                    span.record("errcode", api.errcode);
+                    tracing::debug!(errmsg = %api.errmsg, "rejected");
+                }
+                Err(other) => tracing::debug!(error = %other, "failed"),
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// One attempt. On failure also returns the token used, so it can be invalidated.
+    async fn attempt(
+        &self,
+        spec: &EndpointSpec,
+        prepared: &Prepared,
+    ) -> Result<(RawAnswer, Status), (Error, Option<AccessToken>)> {
+        let token = match spec.auth {
+            Auth::Token => Some(self.access_token().await.map_err(|e| (e, None))?),
+            Auth::None => None,
+        };
+        let answer = self
+            .round_trip(spec, prepared, token.as_ref())
+            .await
+            .map_err(|e| (e, token.clone()))?;
+        match decode::status(spec, answer.status, &answer.body) {
+            Ok(status) => Ok((answer, status)),
+            Err(err) => Err((err, token)),
+        }
+    }
+
+    async fn round_trip(
+        &self,
+        spec: &EndpointSpec,
+        prepared: &Prepared,
+        token: Option<&AccessToken>,
+    ) -> Result<RawAnswer, Error> {
+        let inner = &self.inner;
+        let base = match spec.style {
+            Style::Classic => &inner.base_url,
+            Style::V1 => &inner.v1_base_url,
+        };
+        let mut url = join(base, &prepared.path);
+        {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in prepared.query.iter() {
+                pairs.append_pair(name, value);
+            }
+            if let (Style::Classic, Some(token)) = (spec.style, token) {
+                pairs.append_pair("access_token", token.secret());
+            }
+        }
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        let method = match spec.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+        };
+        let mut builder = inner.http.request(method, url);
+        for (name, value) in prepared.headers.iter() {
+            builder = builder.header(name, value);
+        }
+        if let (Style::V1, Some(token)) = (spec.style, token) {
+            builder = builder.header("x-acs-dingtalk-access-token", token.secret());
+        }
+        if let Some(body) = &prepared.body {
+            builder = builder
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/json;charset=utf-8",
+                )
+                .body(body.clone());
+        }
+        let transport = |source: reqwest::Error| {
+            Error::Transport(TransportError {
+                endpoint: spec.name,
+                source: source.without_url(),
+            })
+        };
+        let response = builder.send().await.map_err(transport)?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(transport)?;
+        Ok(RawAnswer {
+            status,
+            body: body.to_vec(),
+        })
+    }
+}
+
+/// A request turned into text and bytes, ready to send (and to send again).
+struct Prepared {
+    path: String,
+    query: TextParams,
+    headers: TextParams,
+    body: Option<Vec<u8>>,
+}
+
+fn prepare<E: Endpoint>(request: &E) -> Result<Prepared, Error> {
+    let mut query = TextParams::default();
+    request.write_query(&mut query);
+    let mut headers = TextParams::default();
+    request.write_headers(&mut headers);
+    let body = match E::SPEC.method {
+        Method::Get => None,
+        Method::Post => {
+            let mut body = Vec::with_capacity(128);
+            request
+                .write_body(&mut body)
+                .map_err(|source| Error::Encode {
+                    endpoint: E::SPEC.name,
+                    source,
+                })?;
+            if body.is_empty() {
+                body.extend_from_slice(b"{}");
+            }
+            Some(body)
+        }
+    };
+    Ok(Prepared {
+        path: request.path().into_owned(),
+        query,
+        headers,
+        body,
+    })
+}
+
+/// `base` + `path`, keeping any path prefix of the base (e.g. a proxy's `/dingtalk`).
+fn join(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let prefix = base.path().trim_end_matches('/');
+    url.set_path(&format!("{prefix}{path}"));
+    url
+}
+
+/// Configures a [`Client`].
+pub struct ClientBuilder {
+    app_key: String,
+    app_secret: String,
+    base_url: String,
+    v1_base_url: String,
+    http: Option<reqwest::Client>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    token_refresh_margin: Duration,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("app_key", &self.app_key)
+            .field("app_secret", &"<redacted>")
+            .field("base_url", &self.base_url)
+            .field("v1_base_url", &self.v1_base_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("token_refresh_margin", &self.token_refresh_margin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// Where classic endpoints are called (tests, proxies). Default `https://oapi.dingtalk.com`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Where `style: v1` endpoints are called. Default `https://api.dingtalk.com`.
+    pub fn v1_base_url(mut self, url: impl Into<String>) -> Self {
+        self.v1_base_url = url.into();
+        self
+    }
+
+    /// Use this `reqwest::Client` (proxies, custom TLS). The timeouts below are then the
+    /// caller's business and are ignored.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Total time for one HTTP exchange. Default 30 s; `None` for no limit.
+    pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.timeout = timeout.into();
+        self
+    }
+
+    /// Time to establish a connection. Default 10 s.
+    pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.connect_timeout = timeout.into();
+        self
+    }
+
+    /// How long before expiry the token is refreshed. Default 5 minutes.
+    pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
+        self.token_refresh_margin = margin;
+        self
+    }
+
+    pub fn build(self) -> Result<Client, Error> {
+        if self.app_key.trim().is_empty() || self.app_secret.trim().is_empty() {
+            return Err(Error::Config(
+                "the app key and app secret must not be empty".into(),
+            ));
+        }
+        let parse = |what: &str, text: &str| -> Result<Url, Error> {
+            let url = Url::parse(text)
+                .map_err(|err| Error::Config(format!("invalid {what} `{text}`: {err}")))?;
+            if !matches!(url.scheme(), "http" | "https") || url.query().is_some() {
+                return Err(Error::Config(format!(
+                    "invalid {what} `{text}`: expected http(s)://host[:port][/prefix] without a query"
+                )));
+            }
+            Ok(url)
+        };
+        let base_url = parse("base URL", &self.base_url)?;
+        let v1_base_url = parse("v1 base URL", &self.v1_base_url)?;
+        let http = match self.http {
+            Some(http) => http,
+            None => default_http(self.timeout, self.connect_timeout)?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                v1_base_url,
+                app_key: self.app_key,
+                app_secret: self.app_secret,
+                tokens: TokenCache::new(self.token_refresh_margin),
+            }),
+        })
+    }
+}
+
+fn default_http(
+    timeout: Option<Duration>,
+    connect: Option<Duration>,
+) -> Result<reqwest::Client, Error> {
+    #[cfg(feature = "rustls-ring")]
+    {
+        // reqwest is built without a crypto provider; install ring unless the process
+        // already chose one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("dingtalk-api-rust/", env!("CARGO_PKG_VERSION")));
+    if let Some(timeout) = timeout {
+        builder = builder.timeout(timeout);
+    }
+    if let Some(connect) = connect {
+        builder = builder.connect_timeout(connect);
+    }
+    builder
+        .build()
+        .map_err(|err| Error::Config(format!("cannot build the HTTP client: {err}")))
+}

@@ -1,0 +1,160 @@
+//! Reading DingTalk's answers: first the status (`errcode`, `errmsg`, `request_id`), then
+//! the typed payload. The status pass is not generic, so it is compiled once.
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::endpoint::{EndpointSpec, Payload, Style};
+use crate::error::{ApiError, ApiV1Error, DecodeError, Error};
+use crate::wire::de::lenient;
+
+/// What every classic answer says about itself.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Status {
+    pub request_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ClassicStatus {
+    #[serde(default, deserialize_with = "lenient")]
+    errcode: Option<i64>,
+    #[serde(default, deserialize_with = "lenient")]
+    errmsg: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    request_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    sub_code: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    sub_msg: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct V1Status {
+    #[serde(default, deserialize_with = "lenient")]
+    code: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    message: Option<String>,
+    #[serde(default, alias = "requestId", deserialize_with = "lenient")]
+    requestid: Option<String>,
+}
+
+fn decode_error(
+    spec: &EndpointSpec,
+    http_status: u16,
+    body: &[u8],
+    path: Option<String>,
+    message: String,
+) -> Error {
+    Error::Decode(Box::new(DecodeError {
+        endpoint: spec.name,
+        http_status,
+        path,
+        message,
+        body: String::from_utf8_lossy(body).into_owned(),
+    }))
+}
+
+/// Success is `errcode` 0 or absent, whatever the HTTP status; anything else is an error.
+pub(crate) fn status(spec: &EndpointSpec, http_status: u16, body: &[u8]) -> Result<Status, Error> {
+    match spec.style {
+        Style::Classic => classic_status(spec, http_status, body),
+        Style::V1 => v1_status(spec, http_status, body),
+    }
+}
+
+fn classic_status(spec: &EndpointSpec, http_status: u16, body: &[u8]) -> Result<Status, Error> {
+    let parsed: ClassicStatus = match serde_json::from_slice(body) {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            let message = if body.is_empty() {
+                "the body is empty".to_string()
+            } else {
+                format!("not a DingTalk JSON answer: {err}")
+            };
+            return Err(decode_error(spec, http_status, body, None, message));
+        }
+    };
+    match parsed.errcode {
+        None | Some(0) => {
+            if !(200..300).contains(&http_status) {
+                return Err(decode_error(
+                    spec,
+                    http_status,
+                    body,
+                    None,
+                    format!("HTTP status {http_status} without an errcode"),
+                ));
+            }
+            Ok(Status {
+                request_id: parsed.request_id,
+            })
+        }
+        Some(errcode) => Err(Error::Api(Box::new(ApiError {
+            endpoint: spec.name,
+            errcode,
+            errmsg: parsed.errmsg.unwrap_or_default(),
+            request_id: parsed.request_id,
+            sub_code: parsed.sub_code,
+            sub_msg: parsed.sub_msg,
+            http_status,
+        }))),
+    }
+}
+
+fn v1_status(spec: &EndpointSpec, http_status: u16, body: &[u8]) -> Result<Status, Error> {
+    if (200..300).contains(&http_status) {
+        return Ok(Status::default());
+    }
+    match serde_json::from_slice::<V1Status>(body) {
+        Ok(V1Status {
+            code: Some(code),
+            message,
+            requestid,
+        }) => Err(Error::ApiV1(Box::new(ApiV1Error {
+            endpoint: spec.name,
+            http_status,
+            code,
+            message: message.unwrap_or_default(),
+            request_id: requestid,
+        }))),
+        _ => Err(decode_error(
+            spec,
+            http_status,
+            body,
+            None,
+            format!("HTTP status {http_status} without a DingTalk error body"),
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+struct ResultField<T> {
+    result: T,
+}
+
+/// The typed payload, from where the spec says it is.
+pub(crate) fn payload<T: DeserializeOwned>(
+    spec: &EndpointSpec,
+    http_status: u16,
+    body: &[u8],
+) -> Result<T, Error> {
+    let fail = |err: serde_path_to_error::Error<serde_json::Error>| {
+        let path = err.path().to_string();
+        let path = (path != ".").then_some(path);
+        decode_error(spec, http_status, body, path, err.into_inner().to_string())
+    };
+    match spec.payload {
+        Payload::Nothing => T::deserialize(serde_json::Value::Null)
+            .map_err(|err| decode_error(spec, http_status, body, None, err.to_string())),
+        Payload::TopLevel => {
+            let mut de = serde_json::Deserializer::from_slice(body);
+            serde_path_to_error::deserialize(&mut de).map_err(fail)
+        }
+        Payload::ResultField => {
+            let mut de = serde_json::Deserializer::from_slice(body);
+            serde_path_to_error::deserialize::<_, ResultField<T>>(&mut de)
+                .map(|wrapper| wrapper.result)
+                .map_err(fail)
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! The one trait every generated request implements, and the facts about an endpoint that
+//! the runtime needs. The runtime never knows a particular endpoint; it reads these.
+
+use std::borrow::Cow;
+
+use serde::de::DeserializeOwned;
+
+use crate::wire::TextParams;
+
+/// A request to one DingTalk endpoint. Generated for every endpoint in `api-spec/`.
+///
+/// Send it with [`Client::send`](crate::Client::send) or through the area accessors
+/// (`client.contact().user().get_v2(..)`).
+pub trait Endpoint {
+    /// What a successful call returns.
+    type Output: DeserializeOwned;
+
+    /// Facts from the spec: path, method, envelope, idempotency.
+    const SPEC: EndpointSpec;
+
+    /// The path, with `{placeholders}` filled in (v1 style only).
+    fn path(&self) -> Cow<'static, str> {
+        Cow::Borrowed(Self::SPEC.path)
+    }
+
+    /// Query parameters (the access token is added by the client).
+    fn write_query(&self, query: &mut TextParams) {
+        let _ = query;
+    }
+
+    /// Request headers (v1 style).
+    fn write_headers(&self, headers: &mut TextParams) {
+        let _ = headers;
+    }
+
+    /// The JSON body, for POST endpoints.
+    fn write_body(&self, body: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        let _ = body;
+        Ok(())
+    }
+}
+
+/// Static facts about an endpoint, from its spec file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointSpec {
+    /// `area.module.endpoint`, e.g. `contact.user.get_v2`; used in logs and errors.
+    pub name: &'static str,
+    pub method: Method,
+    pub path: &'static str,
+    pub style: Style,
+    pub payload: Payload,
+    /// True if repeating the call is harmless (reads). Sends and writes are `false`.
+    pub idempotent: bool,
+    pub auth: Auth,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+/// Which generation of the DingTalk API the endpoint belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `oapi.dingtalk.com`: `?access_token=`, `errcode` envelope.
+    Classic,
+    /// `api.dingtalk.com/v1.0`: `x-acs-dingtalk-access-token` header, HTTP status errors.
+    V1,
+}
+
+/// Where the typed answer sits in the response body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payload {
+    /// The whole JSON object (next to `errcode`/`errmsg`).
+    TopLevel,
+    /// The `result` member (most `/topapi/` endpoints).
+    ResultField,
+    /// Nothing beyond success.
+    Nothing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// The app access token is attached (fetched and cached by the client).
+    Token,
+    /// No token (e.g. `gettoken` itself).
+    None,
+}

@@ -1,0 +1,33 @@
+//! Typed client for the DingTalk (钉钉) Open Platform server API.
+//!
+//! Every endpoint is generated from the YAML spec in `api-spec/`; this crate adds the
+//! runtime: [`Client`] (credentials, HTTP, token cache), one generic execution path, and
+//! typed errors.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), dingtalk_api::Error> {
+//! use dingtalk_api::Client;
+//! use dingtalk_api::contact::user::GetV2Request;
+//!
+//! let client = Client::new("app key", "app secret")?;
+//! // The access token is fetched, cached and refreshed for you.
+//! let user = client.contact().user().get_v2(GetV2Request::new("manager4220")).await?;
+//! println!("{:?}", user.name);
+//! # Ok(())
+//! # }
+//! ```
+
+mod client;
+mod decode;
+pub mod endpoint;
+pub mod error;
+mod token;
+#[doc(hidden)]
+pub mod wire;
+
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_V1_BASE_URL, Response};
+pub use endpoint::Endpoint;
+pub use error::{ApiError, DecodeError, Error, ErrorCode};
+pub use token::AccessToken;
+
+include!(concat!(env!("OUT_DIR"), "/api.rs"));

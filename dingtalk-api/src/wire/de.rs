@@ -1,0 +1,386 @@
+//! Lenient deserializers for response fields.
+//!
+//! DingTalk drifts: `"errcode":"0"`, `"order":"176318668975061512"`, `"active":"true"`,
+//! `null` where a list belongs, lists as `"a|b|c"`. Decoding accepts every such spelling of
+//! the *same* value and still rejects a value of another kind (text where a number belongs),
+//! so nothing is silently misread. 64-bit integers never pass through `f64`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use serde::de::{
+    DeserializeOwned, DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor,
+};
+
+/// A JSON scalar as it arrived.
+#[derive(Debug)]
+pub enum Raw {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Text(String),
+}
+
+impl fmt::Display for Raw {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Raw::Null => f.write_str("null"),
+            Raw::Bool(v) => write!(f, "boolean `{v}`"),
+            Raw::Int(v) => write!(f, "integer `{v}`"),
+            Raw::UInt(v) => write!(f, "integer `{v}`"),
+            Raw::Float(v) => write!(f, "number `{v}`"),
+            Raw::Text(v) => write!(f, "string {v:?}"),
+        }
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = Raw;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, number, boolean or null")
+    }
+    fn visit_bool<E: Error>(self, v: bool) -> Result<Raw, E> {
+        Ok(Raw::Bool(v))
+    }
+    fn visit_i64<E: Error>(self, v: i64) -> Result<Raw, E> {
+        Ok(Raw::Int(v))
+    }
+    fn visit_u64<E: Error>(self, v: u64) -> Result<Raw, E> {
+        Ok(Raw::UInt(v))
+    }
+    fn visit_f64<E: Error>(self, v: f64) -> Result<Raw, E> {
+        Ok(Raw::Float(v))
+    }
+    fn visit_str<E: Error>(self, v: &str) -> Result<Raw, E> {
+        Ok(Raw::Text(v.to_owned()))
+    }
+    fn visit_string<E: Error>(self, v: String) -> Result<Raw, E> {
+        Ok(Raw::Text(v))
+    }
+    fn visit_unit<E: Error>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+    fn visit_none<E: Error>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
+        d.deserialize_any(RawVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RawVisitor)
+    }
+}
+
+/// A scalar that can be read from any spelling DingTalk uses for it.
+pub trait Scalar: Sized {
+    const EXPECTED: &'static str;
+    fn from_raw(raw: &Raw) -> Option<Self>;
+    /// Whether `""` means "absent" for an optional field of this type.
+    const EMPTY_IS_NONE: bool = true;
+}
+
+fn int_from_text(text: &str) -> Option<i64> {
+    let text = text.trim();
+    text.parse::<i64>().ok().or_else(|| {
+        // "12.0" is the same integer; "12.5" is not.
+        let f: f64 = text.parse().ok()?;
+        (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
+    })
+}
+
+impl Scalar for i64 {
+    const EXPECTED: &'static str = "an integer";
+    fn from_raw(raw: &Raw) -> Option<Self> {
+        match raw {
+            Raw::Int(v) => Some(*v),
+            Raw::UInt(v) => i64::try_from(*v).ok(),
+            Raw::Float(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => Some(*v as i64),
+            Raw::Text(t) => int_from_text(t),
+            _ => None,
+        }
+    }
+}
+
+impl Scalar for i32 {
+    const EXPECTED: &'static str = "a 32-bit integer";
+    fn from_raw(raw: &Raw) -> Option<Self> {
+        i64::from_raw(raw).and_then(|v| i32::try_from(v).ok())
+    }
+}
+
+impl Scalar for f64 {
+    const EXPECTED: &'static str = "a number";
+    fn from_raw(raw: &Raw) -> Option<Self> {
+        match raw {
+            Raw::Int(v) => Some(*v as f64),
+            Raw::UInt(v) => Some(*v as f64),
+            Raw::Float(v) => Some(*v),
+            Raw::Text(t) => t.trim().parse().ok().filter(|v: &f64| v.is_finite()),
+            _ => None,
+        }
+    }
+}
+
+impl Scalar for bool {
+    const EXPECTED: &'static str = "a boolean";
+    fn from_raw(raw: &Raw) -> Option<Self> {
+        match raw {
+            Raw::Bool(v) => Some(*v),
+            Raw::Int(0) | Raw::UInt(0) => Some(false),
+            Raw::Int(1) | Raw::UInt(1) => Some(true),
+            Raw::Text(t) => match t.trim() {
+                "true" | "True" | "TRUE" | "1" => Some(true),
+                "false" | "False" | "FALSE" | "0" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+impl Scalar for String {
+    const EXPECTED: &'static str = "a string";
+    const EMPTY_IS_NONE: bool = false;
+    fn from_raw(raw: &Raw) -> Option<Self> {
+        match raw {
+            Raw::Text(t) => Some(t.clone()),
+            Raw::Int(v) => Some(v.to_string()),
+            Raw::UInt(v) => Some(v.to_string()),
+            Raw::Float(v) => Some(v.to_string()),
+            Raw::Bool(v) => Some(v.to_string()),
+            Raw::Null => None,
+        }
+    }
+}
+
+fn scalar<'de, T: Scalar, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    let raw = Raw::deserialize(d)?;
+    T::from_raw(&raw)
+        .ok_or_else(|| D::Error::custom(format!("expected {}, found {raw}", T::EXPECTED)))
+}
+
+/// A value decoded leniently: scalars, `Option`s of them, and lists or maps of those.
+pub trait Lenient: Sized {
+    fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
+}
+
+macro_rules! lenient_scalar {
+    ($($t:ty),*) => {$(
+        impl Lenient for $t {
+            fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                scalar::<$t, D>(d)
+            }
+        }
+        impl Lenient for Option<$t> {
+            fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = Raw::deserialize(d)?;
+                match &raw {
+                    Raw::Null => Ok(None),
+                    Raw::Text(t) if t.is_empty() && <$t as Scalar>::EMPTY_IS_NONE => Ok(None),
+                    _ => <$t as Scalar>::from_raw(&raw).map(Some).ok_or_else(|| {
+                        D::Error::custom(format!("expected {}, found {raw}", <$t as Scalar>::EXPECTED))
+                    }),
+                }
+            }
+        }
+    )*};
+}
+
+lenient_scalar!(i64, i32, f64, bool, String);
+
+struct Seed<T>(PhantomData<T>);
+
+impl<'de, T: Lenient> DeserializeSeed<'de> for Seed<T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        T::lenient(d)
+    }
+}
+
+struct VecVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Lenient> Visitor<'de> for VecVisitor<T> {
+    type Value = Vec<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list or null")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        while let Some(item) = seq.next_element_seed(Seed::<T>(PhantomData))? {
+            out.push(item);
+        }
+        Ok(out)
+    }
+    fn visit_unit<E: Error>(self) -> Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_none<E: Error>(self) -> Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+}
+
+impl<T: Lenient> Lenient for Vec<T> {
+    fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(VecVisitor(PhantomData))
+    }
+}
+
+impl<T: Lenient> Lenient for Option<Vec<T>> {
+    fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Some(d.deserialize_any(VecVisitor(PhantomData))?))
+    }
+}
+
+struct MapVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Lenient> Visitor<'de> for MapVisitor<T> {
+    type Value = BTreeMap<String, T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object or null")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = BTreeMap::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(Seed::<T>(PhantomData))?;
+            out.insert(key, value);
+        }
+        Ok(out)
+    }
+    fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
+        Ok(BTreeMap::new())
+    }
+}
+
+impl<T: Lenient> Lenient for BTreeMap<String, T> {
+    fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(MapVisitor(PhantomData))
+    }
+}
+
+/// `#[serde(deserialize_with)]` for scalars and collections of scalars.
+pub fn lenient<'de, D: Deserializer<'de>, T: Lenient>(d: D) -> Result<T, D::Error> {
+    T::lenient(d)
+}
+
+/// `null` becomes the empty collection (lists and maps of objects).
+pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
+    d: D,
+) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Output of a joined-list field: `Vec<T>` or `Option<Vec<T>>`.
+pub trait JoinedList: Sized {
+    type Item: Scalar + Lenient;
+    fn from_items(items: Option<Vec<Self::Item>>) -> Self;
+}
+
+impl<T: Scalar + Lenient> JoinedList for Vec<T> {
+    type Item = T;
+    fn from_items(items: Option<Vec<T>>) -> Self {
+        items.unwrap_or_default()
+    }
+}
+
+impl<T: Scalar + Lenient> JoinedList for Option<Vec<T>> {
+    type Item = T;
+    fn from_items(items: Option<Vec<T>>) -> Self {
+        items
+    }
+}
+
+struct JoinedVisitor<T> {
+    separator: char,
+    marker: PhantomData<T>,
+}
+
+impl<'de, T: Scalar + Lenient> Visitor<'de> for JoinedVisitor<T> {
+    type Value = Option<Vec<T>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a `{}`-separated string or a list", self.separator)
+    }
+    fn visit_str<E: Error>(self, v: &str) -> Result<Self::Value, E> {
+        v.split(self.separator)
+            .map(str::trim)
+            .filter(|piece| !piece.is_empty())
+            .map(|piece| {
+                T::from_raw(&Raw::Text(piece.to_owned())).ok_or_else(|| {
+                    E::custom(format!(
+                        "expected {} in the list, found {piece:?}",
+                        T::EXPECTED
+                    ))
+                })
+            })
+            .collect::<Result<Vec<T>, E>>()
+            .map(Some)
+    }
+    fn visit_i64<E: Error>(self, v: i64) -> Result<Self::Value, E> {
+        self.visit_str(&v.to_string())
+    }
+    fn visit_u64<E: Error>(self, v: u64) -> Result<Self::Value, E> {
+        self.visit_str(&v.to_string())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        VecVisitor::<T>(PhantomData).visit_seq(seq).map(Some)
+    }
+    fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+fn joined<'de, D: Deserializer<'de>, L: JoinedList>(d: D, separator: char) -> Result<L, D::Error> {
+    let items = d.deserialize_any(JoinedVisitor::<L::Item> {
+        separator,
+        marker: PhantomData,
+    })?;
+    Ok(L::from_items(items))
+}
+
+/// A list sent as `"a,b,c"` (or, leniently, as a JSON list).
+pub fn csv<'de, D: Deserializer<'de>, L: JoinedList>(d: D) -> Result<L, D::Error> {
+    joined(d, ',')
+}
+
+/// A list sent as `"a|b|c"` (or, leniently, as a JSON list).
+pub fn pipe<'de, D: Deserializer<'de>, L: JoinedList>(d: D) -> Result<L, D::Error> {
+    joined(d, '|')
+}
+
+/// A value sent as a string holding JSON; the parsed value itself is accepted too.
+pub fn json_string<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    match value {
+        serde_json::Value::String(text) if text.trim().is_empty() => {
+            T::deserialize(serde_json::Value::Null).map_err(D::Error::custom)
+        }
+        serde_json::Value::String(text) => match serde_json::from_str(&text) {
+            Ok(parsed) => Ok(parsed),
+            // Not JSON after all (e.g. DingTalk's `{1:false}`): keep it as the text it is, if
+            // the field can hold text; otherwise report the parse error.
+            Err(err) => T::deserialize(serde_json::Value::String(text))
+                .map_err(|_| D::Error::custom(format!("a string holding invalid JSON: {err}"))),
+        },
+        other => T::deserialize(other).map_err(D::Error::custom),
+    }
+}
+
+/// String enums: any text (or a number, spelled as text) maps to a variant or `Unknown`.
+pub fn string_enum<'de, D: Deserializer<'de>, T: for<'a> From<&'a str>>(
+    d: D,
+) -> Result<T, D::Error> {
+    let raw = Raw::deserialize(d)?;
+    match String::from_raw(&raw) {
+        Some(text) => Ok(T::from(text.as_str())),
+        None => Err(D::Error::custom(format!("expected a string, found {raw}"))),
+    }
+}
