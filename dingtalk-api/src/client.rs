@@ -128,7 +128,7 @@ impl Client {
             let token: crate::auth::GetTokenResponse =
                 decode::payload(spec, answer.status, &answer.body)?;
             tracing::debug!(expires_in = token.expires_in, "fetched a new access token");
-            let seconds = token.expires_in.unwrap_or(7200).clamp(60, 86_400);
+            let seconds = token.expires_in.unwrap_or(7200).clamp(1, 86_400);
             Ok((
                 AccessToken::new(token.access_token),
                 Duration::from_secs(seconds as u64),
