@@ -339,10 +339,10 @@ fn load_union(node: &Node, diags: &mut Diagnostics) -> Option<Union> {
 }
 
 const FIELD_KEYS: &[&str] = &[
-    "type", "fields", "enum", "required", "doc", "encoding", "aliases",
+    "type", "fields", "enum", "required", "doc", "encoding", "aliases", "secret",
 ];
 const PARAM_KEYS: &[&str] = &[
-    "in", "type", "fields", "enum", "required", "doc", "encoding", "aliases",
+    "in", "type", "fields", "enum", "required", "doc", "encoding", "aliases", "secret",
 ];
 
 fn load_fields(node: &Node, params: bool, diags: &mut Diagnostics) -> Vec<Field> {
@@ -395,6 +395,10 @@ fn load_field(key: &Node, node: &Node, param: bool, diags: &mut Diagnostics) -> 
         .take("aliases")
         .map(|n| string_list(n, "`aliases`", diags))
         .unwrap_or_default();
+    let secret = reader
+        .take("secret")
+        .and_then(|n| boolean(n, "`secret`", diags))
+        .unwrap_or(false);
     let ty = reader.take("type");
     let fields = reader.take("fields");
     let values = reader.take("enum");
@@ -420,6 +424,7 @@ fn load_field(key: &Node, node: &Node, param: bool, diags: &mut Diagnostics) -> 
         location,
         encoding,
         aliases,
+        secret,
     })
 }
 

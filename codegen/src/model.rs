@@ -81,6 +81,8 @@ pub struct Field {
     pub location: Option<Location>,
     pub encoding: Option<Encoding>,
     pub aliases: Vec<String>,
+    /// A credential or token: never shown by `Debug`.
+    pub secret: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -177,15 +177,20 @@ fn text_pushes(fields: Vec<&Field>, target: &TokenStream) -> Vec<TokenStream> {
         .map(|field| {
             let wire = &field.wire;
             let name = ident(&naming::field_name(wire));
-            let push = match field.encoding {
-                Some(Encoding::Csv) => quote! { #target.push_joined(#wire, value, ",") },
-                Some(Encoding::Pipe) => quote! { #target.push_joined(#wire, value, "|") },
-                _ => quote! { #target.push(#wire, value) },
+            let separator = match field.encoding {
+                Some(Encoding::Csv) => Some(","),
+                Some(Encoding::Pipe) => Some("|"),
+                _ => None,
+            };
+            let push = |value: TokenStream| match separator {
+                Some(separator) => quote! { #target.push_joined(#wire, #value, #separator); },
+                None => quote! { #target.push(#wire, #value); },
             };
             if field.required {
-                quote! { { let value = &self.#name; #push; } }
+                push(quote! { &self.#name })
             } else {
-                quote! { if let Some(value) = &self.#name { #push; } }
+                let push = push(quote! { value });
+                quote! { if let Some(value) = &self.#name { #push } }
             }
         })
         .collect()

@@ -226,7 +226,12 @@ impl Emitter<'_> {
             }
         }
 
-        let mut derives = vec![quote! { Debug }, quote! { Clone }, quote! { PartialEq }];
+        // Secrets (app secret, tokens) get a hand-written `Debug` that hides them.
+        let has_secret = fields.iter().any(|f| f.secret);
+        let mut derives = vec![quote! { Clone }, quote! { PartialEq }];
+        if !has_secret {
+            derives.insert(0, quote! { Debug });
+        }
         if dir.ser {
             derives.push(quote! { serde::Serialize });
         }
@@ -270,6 +275,26 @@ impl Emitter<'_> {
         } else {
             quote! {}
         };
+        let debug = if has_secret {
+            let entries = fields.iter().map(|f| {
+                let name = naming::field_name(&f.wire);
+                let id = ident(&name);
+                if f.secret {
+                    quote! { .field(#name, &"<redacted>") }
+                } else {
+                    quote! { .field(#name, &self.#id) }
+                }
+            });
+            quote! {
+                impl std::fmt::Debug for #type_ident {
+                    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.debug_struct(#name) #(#entries)* .finish()
+                    }
+                }
+            }
+        } else {
+            quote! {}
+        };
         quote! {
             #doc
             #[derive( #(#derives),* )]
@@ -277,6 +302,7 @@ impl Emitter<'_> {
             pub struct #type_ident {
                 #(#field_tokens)*
             }
+            #debug
             #constructor
         }
     }
