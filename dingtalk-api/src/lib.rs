@@ -31,3 +31,8 @@ pub use error::{ApiError, DecodeError, Error, ErrorCode};
 pub use token::AccessToken;
 
 include!(concat!(env!("OUT_DIR"), "/api.rs"));
+
+/// The README's example must keep compiling.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
