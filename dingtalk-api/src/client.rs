@@ -126,7 +126,14 @@ impl Client {
             let answer = self.round_trip(spec, &prepared, None).await?;
             decode::status(spec, answer.status, &answer.body)?;
             let token: crate::auth::GetTokenResponse =
-                decode::payload(spec, answer.status, &answer.body)?;
+                decode::payload(spec, answer.status, &answer.body).map_err(|err| match err {
+                    // The answer may hold a token next to the field that failed: keep it out.
+                    Error::Decode(mut decode) => {
+                        decode.body = "<withheld: the gettoken answer may hold a token>".into();
+                        Error::Decode(decode)
+                    }
+                    other => other,
+                })?;
             tracing::debug!(expires_in = token.expires_in, "fetched a new access token");
             let seconds = token.expires_in.unwrap_or(7200).clamp(1, 86_400);
             Ok((

@@ -327,6 +327,23 @@ async fn a_wrong_secret_is_a_typed_error_from_gettoken() {
 }
 
 #[tokio::test]
+async fn an_undecodable_token_answer_does_not_leak_the_token() {
+    let server = MockServer::start().await;
+    Mock::given(path("/gettoken"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(format!(
+            r#"{{"errcode":0,"access_token":"{TOKEN}","expires_in":"soon"}}"#
+        )))
+        .mount(&server)
+        .await;
+    let err = support::client_for(&server)
+        .access_token()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+    assert!(!format!("{err:?} {err}").contains(TOKEN));
+}
+
+#[tokio::test]
 async fn a_base_url_with_a_path_prefix_is_kept() {
     let server = MockServer::start().await;
     Mock::given(path("/proxy/gettoken"))
@@ -454,6 +471,10 @@ async fn secrets_stay_out_of_logs_debug_and_errors() {
             .map(|_| String::new())
             .unwrap_or_else(|e| e.to_string()),
         format!("{token:?}"),
+        format!(
+            "{:?}",
+            dingtalk_api::auth::GetTokenRequest::new(APP_KEY, APP_SECRET)
+        ),
     ] {
         seen.push_str(&text);
     }
