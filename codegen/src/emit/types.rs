@@ -327,6 +327,17 @@ impl Emitter<'_> {
                     quote! { #name.into_iter().collect() },
                 )
             }
+            TypeExpr::Map(inner) if **inner == TypeExpr::String => (
+                quote! { impl IntoIterator<Item = (impl Into<String>, impl Into<String>)> },
+                quote! { #name.into_iter().map(|(key, value)| (key.into(), value.into())).collect() },
+            ),
+            TypeExpr::Map(inner) => {
+                let inner = self.rust_type(inner);
+                (
+                    quote! { impl IntoIterator<Item = (impl Into<String>, #inner)> },
+                    quote! { #name.into_iter().map(|(key, value)| (key.into(), value)).collect() },
+                )
+            }
             TypeExpr::Named(..) | TypeExpr::Json => {
                 (quote! { impl Into<#base> }, quote! { #name.into() })
             }
