@@ -45,9 +45,13 @@ pub fn parse(
     sorted.sort_by(|a, b| a.relative_path.cmp(&b.relative_path));
     for source in sorted {
         let display = format!("{display_root}/{}", source.relative_path);
+        let problems_before = diags.len();
         let Some(root) = yaml::parse(&display, &source.text, &mut diags) else {
-            if source.text.trim().is_empty() {
-                diags.error(Span::new(&display, 1, 1), "the file is empty");
+            if diags.len() == problems_before {
+                diags.error(
+                    Span::new(&display, 1, 1),
+                    "the file is empty (no YAML document, only comments or blank lines)",
+                );
             }
             continue;
         };
@@ -62,6 +66,7 @@ pub fn parse(
             spec.files.push(file);
         }
     }
+    check_module_clashes(&spec, &mut diags);
     if diags.is_empty() {
         let resolved = validate::validate(&spec, &mut diags);
         if diags.is_empty() {
@@ -72,6 +77,24 @@ pub fn parse(
         validate::validate(&spec, &mut diags);
     }
     Err(SpecErrors(diags.into_sorted()))
+}
+
+/// `contact.yaml` beside a `contact/` folder would make two modules named `contact`.
+fn check_module_clashes(spec: &Spec, diags: &mut Diagnostics) {
+    for file in &spec.files {
+        let folder_too = spec.files.iter().any(|other| {
+            other.module.len() > file.module.len() && other.module.starts_with(&file.module)
+        });
+        if folder_too {
+            diags.error(
+                Span::new(&file.display_path, 1, 1),
+                format!(
+                    "module `{}` is both this file and a folder; move the file into the folder",
+                    file.module.join("::")
+                ),
+            );
+        }
+    }
 }
 
 /// `contact/user.yaml` -> `["contact", "user"]`, checking each part is a module name.

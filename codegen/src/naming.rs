@@ -3,7 +3,8 @@
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
-/// `deptPerimits` -> `dept_perimits`, `type` -> `type_`, `2fa` -> `n2fa`.
+/// `deptPerimits` -> `dept_perimits`, `type` -> `type_`, `2fa` -> `n2fa`, and `new` ->
+/// `new_` (every request has a constructor called `new`).
 pub fn field_name(wire: &str) -> String {
     let snake = wire.to_snake_case();
     let snake = if snake.is_empty() {
@@ -11,8 +12,42 @@ pub fn field_name(wire: &str) -> String {
     } else {
         snake
     };
+    if snake == "new" {
+        return "new_".to_string();
+    }
     fix_ident(snake)
 }
+
+/// Names the generated code uses unqualified; a spec type by that name would shadow them.
+pub const PRELUDE_NAMES: &[&str] = &[
+    "Box",
+    "Clone",
+    "Copy",
+    "Debug",
+    "Default",
+    "Drop",
+    "Eq",
+    "Err",
+    "Fn",
+    "From",
+    "Hash",
+    "Into",
+    "IntoIterator",
+    "Iterator",
+    "None",
+    "Ok",
+    "Option",
+    "PartialEq",
+    "Result",
+    "Self",
+    "Send",
+    "Sized",
+    "Some",
+    "String",
+    "Sync",
+    "ToString",
+    "Vec",
+];
 
 /// `get_by_mobile` -> `GetByMobile`.
 pub fn type_name(name: &str) -> String {
@@ -48,7 +83,8 @@ fn fix_ident(name: String) -> String {
 
 /// True for names that are not usable as plain identifiers (Rust keywords and `Self`).
 pub fn is_keyword(name: &str) -> bool {
-    matches!(name, "self" | "Self" | "super" | "crate" | "_")
+    // `gen` is reserved from edition 2024 on, which syn does not know about.
+    matches!(name, "self" | "Self" | "super" | "crate" | "_" | "gen")
         || syn::parse_str::<syn::Ident>(name).is_err()
 }
 

@@ -164,6 +164,23 @@ impl Ctx<'_> {
 
     fn check_fields(&self, fields: &[Field], diags: &mut Diagnostics) {
         let mut rust_names: HashMap<String, &str> = HashMap::new();
+        let mut wire_names: HashMap<&str, &str> = HashMap::new();
+        for field in fields {
+            wire_names.insert(&field.wire, &field.wire);
+        }
+        for field in fields {
+            for alias in &field.aliases {
+                if let Some(owner) = wire_names.insert(alias, &field.wire) {
+                    diags.error(
+                        field.span.clone(),
+                        format!(
+                            "alias `{alias}` of `{}` is already the name or an alias of `{owner}`",
+                            field.wire
+                        ),
+                    );
+                }
+            }
+        }
         for field in fields {
             let rust = naming::field_name(&field.wire);
             if let Some(other) = rust_names.get(&rust) {
@@ -196,14 +213,14 @@ impl Ctx<'_> {
                     )
                 }
                 (FieldShape::Type(TypeExpr::List(inner)), Encoding::Csv | Encoding::Pipe) => {
-                    inner.is_scalar() || self.is_enum(inner)
+                    inner.is_scalar()
                 }
                 _ => false,
             };
             if !ok {
                 let rule = match encoding {
                     Encoding::String => "a number or bool",
-                    Encoding::Csv | Encoding::Pipe => "a list of strings, numbers or enum values",
+                    Encoding::Csv | Encoding::Pipe => "a list of strings, numbers or bools",
                     Encoding::JsonString => "any value",
                 };
                 diags.error(
@@ -323,13 +340,32 @@ fn check_file(ctx: &Ctx<'_>, file: &SpecFile, diags: &mut Diagnostics) {
             generated.insert(name, span.clone());
         }
     };
+    if let Some(last) = file.module.last()
+        && let Some(first) = file.endpoints.first()
+    {
+        let name = format!("{}Api", naming::type_name(last));
+        claim(name, &first.span, "the module's endpoint accessor", diags);
+    }
     for def in &file.types {
+        let name = naming::type_name(&def.name);
+        if naming::PRELUDE_NAMES.contains(&name.as_str()) {
+            diags.error(
+                def.span.clone(),
+                format!(
+                    "type name `{}` would shadow Rust's `{name}`; choose a more specific name",
+                    def.name
+                ),
+            );
+        }
         claim(
-            naming::type_name(&def.name),
+            name.clone(),
             &def.span,
             &format!("type `{}`", def.name),
             diags,
         );
+        if let TypeDefKind::Struct(fields) = &def.kind {
+            claim_inline(&name, fields, &mut claim, diags);
+        }
     }
     let mut endpoint_names: HashMap<String, &Span> = HashMap::new();
     for endpoint in &file.endpoints {
@@ -359,7 +395,44 @@ fn check_file(ctx: &Ctx<'_>, file: &SpecFile, diags: &mut Diagnostics) {
         let base = naming::type_name(&endpoint.name);
         claim(format!("{base}Request"), &endpoint.span, &what, diags);
         claim(format!("{base}Response"), &endpoint.span, &what, diags);
+        claim_inline(
+            &format!("{base}Request"),
+            &endpoint.params,
+            &mut claim,
+            diags,
+        );
+        if let Some(Response {
+            shape: ResponseShape::Fields(fields),
+            ..
+        }) = &endpoint.response
+        {
+            claim_inline(&format!("{base}Response"), fields, &mut claim, diags);
+        }
         check_endpoint(ctx, file, endpoint, diags);
+    }
+}
+
+/// Inline objects and enums become types named `<Owner><Field>`; claim those names too.
+fn claim_inline(
+    owner: &str,
+    fields: &[Field],
+    claim: &mut impl FnMut(String, &Span, &str, &mut Diagnostics),
+    diags: &mut Diagnostics,
+) {
+    for field in fields {
+        let name = format!("{owner}{}", naming::type_name(&field.wire));
+        match &field.shape {
+            FieldShape::Object(inner) => {
+                let what = format!("inline object `{}`", field.wire);
+                claim(name.clone(), &field.span, &what, diags);
+                claim_inline(&name, inner, claim, diags);
+            }
+            FieldShape::Enum(_) => {
+                let what = format!("inline enum `{}`", field.wire);
+                claim(name, &field.span, &what, diags);
+            }
+            FieldShape::Type(_) => {}
+        }
     }
 }
 
@@ -402,6 +475,14 @@ fn check_endpoint(ctx: &Ctx<'_>, file: &SpecFile, endpoint: &Endpoint, diags: &m
                 );
             }
         }
+        if location == Location::Path
+            && matches!(param.encoding, Some(Encoding::Csv | Encoding::Pipe))
+        {
+            diags.error(
+                param.span.clone(),
+                format!("path parameter `{name}` must be a single value, not a joined list"),
+            );
+        }
         if location == Location::Path && !param.required {
             diags.error(
                 param.span.clone(),
@@ -426,14 +507,15 @@ fn check_endpoint(ctx: &Ctx<'_>, file: &SpecFile, endpoint: &Endpoint, diags: &m
         if let Some(example) = &response.example
             && let Err(err) = serde_json::from_str::<serde_json::Value>(&example.json)
         {
-            let span = Span {
-                line: example.span.line + err.line(),
-                col: err.column(),
-                ..example.span.clone()
-            };
-            // Block scalars start on the next line; flow scalars are on the key's line.
-            let span = if example.json.contains('\n') {
-                span
+            // A block scalar's span is its first content line and column, so the JSON
+            // error's line and column map onto the file; a one-line flow scalar is reported
+            // at the scalar itself.
+            let span = if example.json.ends_with('\n') {
+                Span {
+                    line: example.span.line + err.line().saturating_sub(1),
+                    col: example.span.col + err.column().saturating_sub(1),
+                    ..example.span.clone()
+                }
             } else {
                 example.span.clone()
             };
@@ -566,6 +648,62 @@ fn check_pagination(endpoint: &Endpoint, pagination: &Pagination, diags: &mut Di
             named.span.clone(),
             format!("pagination `items` field `{}` must be a list", named.name),
         );
+    }
+    if pagination.items.is_none() {
+        diags.error(
+            pagination.span.clone(),
+            "pagination needs `items` (the response list holding each page's items)",
+        );
+    }
+    let param_type = |named: &Named| {
+        endpoint
+            .params
+            .iter()
+            .find(|p| p.wire == named.name)
+            .and_then(|p| match &p.shape {
+                FieldShape::Type(ty) => Some(ty.clone()),
+                _ => None,
+            })
+    };
+    let declared = |named: &Named| endpoint.params.iter().any(|p| p.wire == named.name);
+    let integer = |ty: &Option<TypeExpr>| matches!(ty, Some(TypeExpr::I32 | TypeExpr::I64));
+    let size_type = param_type(&pagination.size);
+    if declared(&pagination.size) && !integer(&size_type) {
+        diags.error(
+            pagination.size.span.clone(),
+            "pagination `size` must be an i32 or i64 parameter",
+        );
+    }
+    match &pagination.position {
+        PagePosition::Offset(offset) => {
+            let offset_type = param_type(offset);
+            if declared(offset) && (!integer(&offset_type) || offset_type != size_type) {
+                diags.error(
+                    offset.span.clone(),
+                    "pagination `offset` must be an integer parameter of the same type as `size`",
+                );
+            }
+        }
+        PagePosition::Cursor(cursor) => {
+            let next_type = pagination
+                .next_cursor
+                .as_ref()
+                .and_then(|n| fields.iter().find(|f| f.wire == n.name))
+                .and_then(|f| match &f.shape {
+                    FieldShape::Type(ty) => Some(ty.clone()),
+                    _ => None,
+                });
+            let cursor_type = param_type(cursor);
+            let scalar = |ty: &Option<TypeExpr>| ty.as_ref().is_some_and(TypeExpr::is_scalar);
+            if declared(cursor)
+                && (!scalar(&cursor_type) || (next_type.is_some() && next_type != cursor_type))
+            {
+                diags.error(
+                    cursor.span.clone(),
+                    "pagination `cursor` must be a scalar parameter of the same type as `next_cursor`",
+                );
+            }
+        }
     }
     match &pagination.position {
         PagePosition::Cursor(_) if pagination.next_cursor.is_none() => diags.error(

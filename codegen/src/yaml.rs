@@ -146,10 +146,18 @@ impl MarkedEventReceiver for TreeBuilder<'_> {
                         span,
                         kind: NodeKind::Seq(items),
                     },
-                    Some(Open::Map(span, entries, _)) => Node {
-                        span,
-                        kind: NodeKind::Map(entries),
-                    },
+                    Some(Open::Map(span, entries, _)) => {
+                        // A block mapping's start event is marked after its first key; point
+                        // at that key instead (flow mappings keep their `{`).
+                        let span = match entries.first() {
+                            Some((key, _)) if key.span < span => key.span.clone(),
+                            _ => span,
+                        };
+                        Node {
+                            span,
+                            kind: NodeKind::Map(entries),
+                        }
+                    }
                     None => return,
                 };
                 self.push_node(node);

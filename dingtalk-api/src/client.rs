@@ -100,7 +100,7 @@ impl Client {
         let spec = &E::SPEC;
         let prepared = prepare(&request)?;
         let (answer, status) = self.execute(spec, &prepared).await?;
-        let data = decode::payload::<E::Output>(spec, answer.status, &answer.body)?;
+        let data = E::decode_output(answer.status, &answer.body)?;
         Ok(Response {
             data,
             request_id: status.request_id,

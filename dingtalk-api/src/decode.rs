@@ -10,7 +10,7 @@ use crate::wire::de::lenient;
 
 /// What every classic answer says about itself.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct Status {
+pub struct Status {
     pub request_id: Option<String>,
 }
 
@@ -132,17 +132,43 @@ struct ResultField<T> {
     result: T,
 }
 
-/// The typed payload, from where the spec says it is.
-pub(crate) fn payload<T: DeserializeOwned>(
+#[derive(Deserialize)]
+#[serde(bound = "T: crate::wire::de::Lenient")]
+struct LenientResultField<T> {
+    #[serde(deserialize_with = "crate::wire::de::lenient")]
+    result: T,
+}
+
+/// A `result` that is a plain value (`true`, `[1,2]`), decoded leniently (`"true"`, `null`).
+pub fn lenient_result<T: crate::wire::de::Lenient>(
     spec: &EndpointSpec,
     http_status: u16,
     body: &[u8],
 ) -> Result<T, Error> {
-    let fail = |err: serde_path_to_error::Error<serde_json::Error>| {
-        let path = err.path().to_string();
-        let path = (path != ".").then_some(path);
-        decode_error(spec, http_status, body, path, err.into_inner().to_string())
-    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize::<_, LenientResultField<T>>(&mut de)
+        .map(|wrapper| wrapper.result)
+        .map_err(|err| path_error(spec, http_status, body, err))
+}
+
+fn path_error(
+    spec: &EndpointSpec,
+    http_status: u16,
+    body: &[u8],
+    err: serde_path_to_error::Error<serde_json::Error>,
+) -> Error {
+    let path = err.path().to_string();
+    let path = (path != ".").then_some(path);
+    decode_error(spec, http_status, body, path, err.into_inner().to_string())
+}
+
+/// The typed payload, from where the spec says it is.
+pub fn payload<T: DeserializeOwned>(
+    spec: &EndpointSpec,
+    http_status: u16,
+    body: &[u8],
+) -> Result<T, Error> {
+    let fail = |err| path_error(spec, http_status, body, err);
     match spec.payload {
         Payload::Nothing => T::deserialize(serde_json::Value::Null)
             .map_err(|err| decode_error(spec, http_status, body, None, err.to_string())),

@@ -38,6 +38,16 @@ pub trait Endpoint {
         let _ = body;
         Ok(())
     }
+
+    /// Decodes a successful answer's payload (overridden for `result` payloads that are
+    /// plain values, which decode leniently).
+    #[doc(hidden)]
+    fn decode_output(http_status: u16, body: &[u8]) -> Result<Self::Output, crate::Error>
+    where
+        Self: Sized,
+    {
+        crate::decode::payload(&Self::SPEC, http_status, body)
+    }
 }
 
 /// Static facts about an endpoint, from its spec file.

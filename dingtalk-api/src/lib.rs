@@ -18,9 +18,11 @@
 //! ```
 
 mod client;
-mod decode;
+#[doc(hidden)]
+pub mod decode;
 pub mod endpoint;
 pub mod error;
+pub mod paging;
 mod token;
 #[doc(hidden)]
 pub mod wire;

@@ -582,3 +582,60 @@ mod v1_style {
         assert_eq!(v1.request_id.as_deref(), Some("r-v1"));
     }
 }
+
+mod plain_value_results {
+    //! `result` payloads that are plain values decode leniently (the generator overrides
+    //! `decode_output` for them; here the same override is written by hand).
+
+    use super::*;
+    use dingtalk_api::endpoint::{Auth, Endpoint, EndpointSpec, Method, Payload, Style};
+
+    struct ListIds;
+
+    impl Endpoint for ListIds {
+        type Output = Vec<i64>;
+        const SPEC: EndpointSpec = EndpointSpec {
+            name: "test.list_ids",
+            method: Method::Post,
+            path: "/topapi/test/listids",
+            style: Style::Classic,
+            payload: Payload::ResultField,
+            idempotent: true,
+            auth: Auth::Token,
+        };
+        fn decode_output(http_status: u16, body: &[u8]) -> Result<Vec<i64>, Error> {
+            dingtalk_api::decode::lenient_result(&Self::SPEC, http_status, body)
+        }
+    }
+
+    async fn ids(body: &str) -> Result<Vec<i64>, Error> {
+        let support::Harness { server, client } = support::harness().await;
+        Mock::given(path("/topapi/test/listids"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(body))
+            .mount(&server)
+            .await;
+        client.send(ListIds).await
+    }
+
+    #[tokio::test]
+    async fn strings_and_null_decode() {
+        assert_eq!(
+            ids(r#"{"errcode":0,"result":["1","9223372036854775806",3]}"#)
+                .await
+                .unwrap(),
+            vec![1, 9_223_372_036_854_775_806, 3]
+        );
+        assert_eq!(
+            ids(r#"{"errcode":0,"result":null}"#).await.unwrap(),
+            Vec::<i64>::new()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_wrong_value_is_still_an_error_with_its_path() {
+        match ids(r#"{"errcode":0,"result":[1,"x"]}"#).await {
+            Err(Error::Decode(err)) => assert_eq!(err.path.as_deref(), Some("result[1]")),
+            other => panic!("expected a decode error, got {other:?}"),
+        }
+    }
+}

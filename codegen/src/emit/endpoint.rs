@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs::{doc_attrs, paragraphs};
-use super::types::{Direction, Emitter, ident};
+use super::types::{Direction, Emitter, ident, lenient};
 use crate::model::*;
 use crate::naming;
 
@@ -92,6 +92,29 @@ pub fn endpoint(
     };
     let path = path_fn(endpoint);
     let headers = write_headers(endpoint);
+    // A plain-value `result` (`true`, `[1, 2]`) decodes leniently like any field would.
+    let decode = match endpoint.response.as_ref().map(|r| &r.shape) {
+        Some(ResponseShape::Type(ty)) if lenient(ty) => quote! {
+            fn decode_output(http_status: u16, body: &[u8]) -> Result<Self::Output, crate::Error> {
+                crate::decode::lenient_result(&Self::SPEC, http_status, body)
+            }
+        },
+        _ => quote! {},
+    };
+    let paging = match (
+        &endpoint.pagination,
+        endpoint.response.as_ref().map(|r| &r.shape),
+    ) {
+        (Some(pagination), Some(ResponseShape::Fields(fields))) => paging_impl(
+            emitter,
+            &request_ident,
+            &output,
+            endpoint,
+            pagination,
+            fields,
+        ),
+        _ => quote! {},
+    };
 
     let method_ident = ident(&naming::field_name(&endpoint.name));
     let method_doc = doc_attrs(&paragraphs(&[
@@ -118,11 +141,151 @@ pub fn endpoint(
             #query
             #headers
             #body
+            #decode
         }
 
+        #paging
         #response_item
     };
     EmittedEndpoint { items, method }
+}
+
+/// `Paginated` for an endpoint with `pagination`: how to ask for the next page.
+fn paging_impl(
+    emitter: &Emitter<'_>,
+    request: &syn::Ident,
+    output: &TokenStream,
+    endpoint: &Endpoint,
+    pagination: &Pagination,
+    fields: &[Field],
+) -> TokenStream {
+    let field = |wire: &str| fields.iter().find(|f| f.wire == wire);
+    let param = |wire: &str| endpoint.params.iter().find(|p| p.wire == wire);
+    let Some(items) = pagination.items.as_ref().and_then(|n| field(&n.name)) else {
+        return quote! {};
+    };
+    let FieldShape::Type(TypeExpr::List(item_type)) = &items.shape else {
+        return quote! {};
+    };
+    let item = emitter.rust_type(item_type);
+    let items_ident = ident(&naming::field_name(&items.wire));
+    let has_more = pagination
+        .has_more
+        .as_ref()
+        .and_then(|n| field(&n.name))
+        .map(|f| {
+            let name = ident(&naming::field_name(&f.wire));
+            if f.required {
+                quote! { !page.#name }
+            } else {
+                quote! { page.#name == Some(false) }
+            }
+        });
+    let body = match &pagination.position {
+        PagePosition::Offset(offset) => {
+            let Some(offset_param) = param(&offset.name) else {
+                return quote! {};
+            };
+            let offset_ident = ident(&naming::field_name(&offset_param.wire));
+            let int = match &offset_param.shape {
+                FieldShape::Type(TypeExpr::I32) => quote! { i32 },
+                _ => quote! { i64 },
+            };
+            // Offset pages end on `has_more` false or absent, or on an empty page.
+            let last = pagination
+                .has_more
+                .as_ref()
+                .and_then(|n| field(&n.name))
+                .map(|f| {
+                    let name = ident(&naming::field_name(&f.wire));
+                    if f.required {
+                        quote! { !page.#name || }
+                    } else {
+                        quote! { page.#name != Some(true) || }
+                    }
+                });
+            let advanced = if offset_param.required {
+                quote! { next.#offset_ident = self.#offset_ident.checked_add(returned)?; }
+            } else {
+                quote! { next.#offset_ident = Some(self.#offset_ident.unwrap_or(0).checked_add(returned)?); }
+            };
+            quote! {
+                if #last page.#items_ident.is_empty() {
+                    return None;
+                }
+                let returned = #int::try_from(page.#items_ident.len()).ok()?;
+                let mut next = self.clone();
+                #advanced
+                Some(next)
+            }
+        }
+        PagePosition::Cursor(cursor) => {
+            let (Some(cursor_param), Some(next_field)) = (
+                param(&cursor.name),
+                pagination.next_cursor.as_ref().and_then(|n| field(&n.name)),
+            ) else {
+                return quote! {};
+            };
+            let cursor_ident = ident(&naming::field_name(&cursor_param.wire));
+            let next_ident = ident(&naming::field_name(&next_field.wire));
+            let stop = match has_more {
+                Some(stop) => quote! { if #stop { return None; } },
+                None => quote! {},
+            };
+            let value = match &next_field.shape {
+                FieldShape::Type(TypeExpr::String) => quote! { page.#next_ident.clone() },
+                _ => quote! { page.#next_ident },
+            };
+            let take = if next_field.required {
+                quote! { let cursor = #value; }
+            } else {
+                quote! { let cursor = #value?; }
+            };
+            let empty = match &next_field.shape {
+                FieldShape::Type(TypeExpr::String) => quote! {
+                    if cursor.is_empty() {
+                        return None;
+                    }
+                },
+                _ => quote! {},
+            };
+            let (unchanged, assign) = if cursor_param.required {
+                (
+                    quote! { self.#cursor_ident == cursor },
+                    quote! { next.#cursor_ident = cursor; },
+                )
+            } else {
+                (
+                    quote! { self.#cursor_ident.as_ref() == Some(&cursor) },
+                    quote! { next.#cursor_ident = Some(cursor); },
+                )
+            };
+            quote! {
+                #stop
+                #take
+                #empty
+                if #unchanged {
+                    return None;
+                }
+                let mut next = self.clone();
+                #assign
+                Some(next)
+            }
+        }
+    };
+    quote! {
+        impl crate::paging::Paginated for #request {
+            type Item = #item;
+
+            fn next_page(&self, page: &#output) -> Option<Self> {
+                #body
+            }
+
+            fn into_items(page: #output) -> Vec<#item> {
+                page.#items_ident
+            }
+        }
+    }
 }
 
 fn spec_const(file: &SpecFile, endpoint: &Endpoint) -> TokenStream {
@@ -216,18 +379,7 @@ fn write_headers(endpoint: &Endpoint) -> TokenStream {
         return quote! {};
     }
     let target = quote! { headers };
-    let pushes: Vec<TokenStream> = fields
-        .into_iter()
-        .map(|field| {
-            let wire = &field.wire;
-            let name = ident(&naming::field_name(wire));
-            if field.required {
-                quote! { #target.push(#wire, &self.#name); }
-            } else {
-                quote! { if let Some(value) = &self.#name { #target.push(#wire, value); } }
-            }
-        })
-        .collect();
+    let pushes = text_pushes(fields, &target);
     quote! {
         fn write_headers(&self, headers: &mut crate::wire::TextParams) {
             #(#pushes)*

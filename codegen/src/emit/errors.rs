@@ -3,18 +3,29 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::docs::doc_attrs;
+use super::docs::{doc_attrs, paragraphs};
 use super::types::ident;
 use crate::model::*;
 use crate::naming;
 
-pub fn error_codes(list: &ErrorList) -> TokenStream {
+/// With no `errors.yaml` the enum still exists, holding only `Other`.
+pub fn error_codes(list: Option<&ErrorList>) -> TokenStream {
+    let empty = ErrorList {
+        display_path: String::new(),
+        doc: String::new(),
+        entries: Vec::new(),
+    };
+    let list = list.unwrap_or(&empty);
     let variants: Vec<_> = list
         .entries
         .iter()
         .map(|e| ident(&naming::type_name(&e.name)))
         .collect();
-    let codes: Vec<i64> = list.entries.iter().map(|e| e.code).collect();
+    let codes: Vec<proc_macro2::Literal> = list
+        .entries
+        .iter()
+        .map(|e| proc_macro2::Literal::i64_unsuffixed(e.code))
+        .collect();
     let meanings: Vec<&str> = list.entries.iter().map(|e| e.meaning.as_str()).collect();
     let docs: Vec<TokenStream> = list
         .entries
@@ -48,10 +59,11 @@ pub fn error_codes(list: &ErrorList) -> TokenStream {
             quote! { crate::error::RetryAdvice::#r }
         })
         .collect();
-    let doc = doc_attrs(&format!(
-        "A DingTalk `errcode`, from the spec's error list.\n\n{}\n\nCodes the list does not know become [`ErrorCode::Other`].",
-        list.doc.trim()
-    ));
+    let doc = doc_attrs(&paragraphs(&[
+        "A DingTalk `errcode`, from the spec's error list.",
+        &list.doc,
+        "Codes the list does not know become [`ErrorCode::Other`].",
+    ]));
     quote! {
         #doc
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

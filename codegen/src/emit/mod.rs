@@ -52,12 +52,10 @@ pub fn generate(spec: &Spec, resolved: &Resolved) -> Generated {
         path: "api.rs".to_string(),
         contents: format(module_tree(spec)),
     });
-    if let Some(errors) = &spec.errors {
-        files.push(GeneratedFile {
-            path: "error_code.rs".to_string(),
-            contents: format(errors::error_codes(errors)),
-        });
-    }
+    files.push(GeneratedFile {
+        path: "error_code.rs".to_string(),
+        contents: format(errors::error_codes(spec.errors.as_ref())),
+    });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Generated { files }
 }
@@ -108,14 +106,10 @@ fn module_file(file: &SpecFile, resolved: &Resolved) -> TokenStream {
             #[doc = #doc]
             #[derive(Debug, Clone, Copy)]
             pub struct #api_ident<'c> {
-                client: &'c crate::Client,
+                pub(crate) client: &'c crate::Client,
             }
 
             impl<'c> #api_ident<'c> {
-                pub(crate) fn new(client: &'c crate::Client) -> Self {
-                    Self { client }
-                }
-
                 #(#methods)*
             }
         }
@@ -161,12 +155,18 @@ fn module_tree(spec: &Spec) -> TokenStream {
         .map(|(name, child)| tree_module(name, child, std::slice::from_ref(name)))
         .collect();
     let accessors = accessors(&root, quote! { self }, &[]);
+    let client_impl = if accessors.is_empty() {
+        quote! {}
+    } else {
+        quote! {
+            impl crate::Client {
+                #(#accessors)*
+            }
+        }
+    };
     quote! {
         #(#modules)*
-
-        impl crate::Client {
-            #(#accessors)*
-        }
+        #client_impl
     }
 }
 
@@ -190,7 +190,7 @@ fn accessors(tree: &Tree<'_>, client: TokenStream, path: &[String]) -> Vec<Token
             quote! {
                 #[doc = #doc]
                 pub fn #method(&self) -> crate:: #( #segments :: )* #api<#lifetime> {
-                    crate:: #( #segments :: )* #api::new(#client)
+                    crate:: #( #segments :: )* #api { client: #client }
                 }
             }
         })
@@ -230,14 +230,10 @@ fn tree_module(name: &str, tree: &Tree<'_>, path: &[String]) -> TokenStream {
             #[doc = #api_doc]
             #[derive(Debug, Clone, Copy)]
             pub struct #api<'c> {
-                client: &'c crate::Client,
+                pub(crate) client: &'c crate::Client,
             }
 
             impl<'c> #api<'c> {
-                pub(crate) fn new(client: &'c crate::Client) -> Self {
-                    Self { client }
-                }
-
                 #(#methods)*
             }
         }

@@ -524,7 +524,7 @@ impl Emitter<'_> {
 fn field_doc_text(field: &Field) -> String {
     let mut text = field.doc.trim().to_string();
     let note = match field.encoding {
-        Some(Encoding::String) => Some("Sent as a JSON string."),
+        Some(Encoding::String) => Some("A JSON string on the wire."),
         Some(Encoding::JsonString) => Some("On the wire a string holding JSON."),
         Some(Encoding::Csv) => Some("On the wire one comma-separated string."),
         Some(Encoding::Pipe) => Some("On the wire one `|`-separated string."),
@@ -574,7 +574,7 @@ fn de_with(encoding: Option<Encoding>, ty: &TypeExpr) -> Option<String> {
 }
 
 /// Types whose values DingTalk may send as strings: scalars and collections of them.
-fn lenient(ty: &TypeExpr) -> bool {
+pub fn lenient(ty: &TypeExpr) -> bool {
     match ty {
         TypeExpr::List(inner) | TypeExpr::Map(inner) => lenient(inner),
         other => other.is_scalar(),
