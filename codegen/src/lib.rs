@@ -134,6 +134,20 @@ fn module_path(display: &str, relative: &str, diags: &mut Diagnostics) -> Option
     Some(parts)
 }
 
+/// Parses a YAML data file (e.g. a seed) into JSON; syntax errors come as `file:line:col`.
+pub fn yaml_to_json(display_path: &str, text: &str) -> Result<serde_json::Value, SpecErrors> {
+    let mut diags = Diagnostics::default();
+    match yaml::parse(display_path, text, &mut diags) {
+        Some(root) if diags.is_empty() => Ok(root.to_json()),
+        Some(_) => Err(SpecErrors(diags.into_sorted())),
+        None if diags.is_empty() => Err(SpecErrors(vec![Diagnostic {
+            span: Span::new(display_path, 1, 1),
+            message: "the file is empty".into(),
+        }])),
+        None => Err(SpecErrors(diags.into_sorted())),
+    }
+}
+
 /// Reads every `*.yaml` under `dir` (sorted, so output is deterministic).
 pub fn read_dir(dir: &Path) -> std::io::Result<Vec<SourceFile>> {
     let mut out = Vec::new();

@@ -194,3 +194,40 @@ impl TreeBuilder<'_> {
         }
     }
 }
+
+impl Node {
+    /// The node as JSON, with YAML 1.2 core-schema typing of plain scalars (numbers, bools,
+    /// null); quoted and block scalars stay strings. Used for data files such as seeds.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match &self.kind {
+            NodeKind::Scalar { text, plain: false } => Value::String(text.clone()),
+            NodeKind::Scalar { text, plain: true } => match text.as_str() {
+                "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+                "true" | "True" | "TRUE" => Value::Bool(true),
+                "false" | "False" | "FALSE" => Value::Bool(false),
+                _ => {
+                    if let Ok(int) = text.parse::<i64>() {
+                        Value::from(int)
+                    } else if let Some(float) = text
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|f| f.is_finite())
+                        .and_then(serde_json::Number::from_f64)
+                    {
+                        Value::Number(float)
+                    } else {
+                        Value::String(text.clone())
+                    }
+                }
+            },
+            NodeKind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            NodeKind::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! Checks a request against its spec like DingTalk does, and normalises the parameters into
+//! plain JSON (query text parsed to numbers, joined lists split, JSON-in-strings parsed), so
+//! state handlers read one shape whatever the client sent.
+
+use std::collections::HashMap;
+
+use dingtalk_codegen::model::{
+    Encoding, Field, FieldShape, Location, TypeDef, TypeDefKind, TypeExpr,
+};
+use serde_json::{Map, Value};
+
+use crate::spec::Route;
+
+/// A DingTalk-style refusal: `errcode` + `errmsg`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub errcode: i64,
+    pub errmsg: String,
+}
+
+impl Rejection {
+    pub fn new(errcode: i64, errmsg: impl Into<String>) -> Self {
+        Rejection {
+            errcode,
+            errmsg: errmsg.into(),
+        }
+    }
+
+    /// 40035: DingTalk's answer for a missing or malformed parameter.
+    pub fn invalid_param(message: impl Into<String>) -> Self {
+        Rejection::new(40035, message)
+    }
+}
+
+/// A request that passed the checks: its parameters by wire name, in logical form.
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    pub values: Map<String, Value>,
+    /// Parameters the spec does not know (recorded for tests to assert on).
+    pub unknown: Vec<String>,
+}
+
+/// Validates `query` and `body` against the route's parameters.
+pub fn check(
+    route: &Route,
+    types: &HashMap<String, TypeDef>,
+    query: &[(String, String)],
+    body: Option<&Map<String, Value>>,
+) -> Result<Params, Rejection> {
+    let mut params = Params::default();
+    for field in &route.params {
+        let raw = match field.location {
+            Some(Location::Query) => query
+                .iter()
+                .find(|(k, _)| *k == field.wire)
+                .map(|(_, v)| Value::String(v.clone())),
+            _ => body.and_then(|b| b.get(&field.wire)).cloned(),
+        };
+        match raw {
+            None | Some(Value::Null) if field.required => {
+                return Err(Rejection::invalid_param(format!(
+                    "缺少参数 {}: the required parameter `{}` is missing",
+                    field.wire, field.wire
+                )));
+            }
+            None | Some(Value::Null) => {}
+            Some(value) => {
+                let value = conform_field(field, value, types).map_err(|why| {
+                    Rejection::invalid_param(format!("参数错误 {}: {why}", field.wire))
+                })?;
+                params.values.insert(field.wire.clone(), value);
+            }
+        }
+    }
+    let known = |name: &str| name == "access_token" || route.params.iter().any(|p| p.wire == name);
+    for (name, _) in query {
+        if !known(name) {
+            params.unknown.push(name.clone());
+        }
+    }
+    if let Some(body) = body {
+        for name in body.keys() {
+            if !known(name) {
+                params.unknown.push(name.clone());
+            }
+        }
+    }
+    Ok(params)
+}
+
+fn conform_field(
+    field: &Field,
+    value: Value,
+    types: &HashMap<String, TypeDef>,
+) -> Result<Value, String> {
+    match (&field.shape, field.encoding) {
+        (FieldShape::Type(TypeExpr::List(item)), Some(Encoding::Csv | Encoding::Pipe)) => {
+            let separator = if field.encoding == Some(Encoding::Csv) {
+                ','
+            } else {
+                '|'
+            };
+            let items: Vec<Value> = match value {
+                Value::String(text) => text
+                    .split(separator)
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| Value::String(s.to_string()))
+                    .collect(),
+                Value::Array(items) => items,
+                other => {
+                    return Err(format!(
+                        "expected a `{separator}`-joined string, found {other}"
+                    ));
+                }
+            };
+            items
+                .into_iter()
+                .map(|v| conform(item, v, types))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array)
+        }
+        (shape, Some(Encoding::JsonString)) => {
+            let parsed = match value {
+                Value::String(text) => serde_json::from_str(&text)
+                    .map_err(|e| format!("expected a string holding JSON: {e}"))?,
+                other => other,
+            };
+            conform_shape(shape, parsed, types)
+        }
+        (shape, _) => conform_shape(shape, value, types),
+    }
+}
+
+fn conform_shape(
+    shape: &FieldShape,
+    value: Value,
+    types: &HashMap<String, TypeDef>,
+) -> Result<Value, String> {
+    match shape {
+        FieldShape::Type(ty) => conform(ty, value, types),
+        FieldShape::Object(fields) => conform_object(fields, value, types),
+        FieldShape::Enum(values) => {
+            let text = as_text(&value).ok_or_else(|| format!("expected text, found {value}"))?;
+            if values.iter().any(|v| v.wire == text) {
+                Ok(Value::String(text))
+            } else {
+                Err(format!("`{text}` is not one of the allowed values"))
+            }
+        }
+    }
+}
+
+fn as_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Accepts what DingTalk accepts: native JSON types, and scalars spelled as strings (the
+/// official SDK sends every scalar as a string).
+fn conform(ty: &TypeExpr, value: Value, types: &HashMap<String, TypeDef>) -> Result<Value, String> {
+    match ty {
+        TypeExpr::String => as_text(&value)
+            .map(Value::String)
+            .ok_or_else(|| format!("expected text, found {value}")),
+        TypeExpr::I64 | TypeExpr::I32 => {
+            let int = match &value {
+                Value::Number(n) => n.as_i64(),
+                Value::String(s) => s.trim().parse::<i64>().ok(),
+                _ => None,
+            };
+            let int = int.ok_or_else(|| format!("expected an integer, found {value}"))?;
+            if *ty == TypeExpr::I32 && i32::try_from(int).is_err() {
+                return Err(format!("{int} does not fit in 32 bits"));
+            }
+            Ok(Value::from(int))
+        }
+        TypeExpr::F64 => match &value {
+            Value::Number(_) => Ok(value),
+            Value::String(s) => s
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(Value::Number)
+                .ok_or_else(|| format!("expected a number, found {value}")),
+            _ => Err(format!("expected a number, found {value}")),
+        },
+        TypeExpr::Bool => match &value {
+            Value::Bool(_) => Ok(value),
+            Value::String(s) if s == "true" => Ok(Value::Bool(true)),
+            Value::String(s) if s == "false" => Ok(Value::Bool(false)),
+            _ => Err(format!("expected true or false, found {value}")),
+        },
+        TypeExpr::Json => Ok(value),
+        TypeExpr::List(item) => match value {
+            Value::Array(items) => items
+                .into_iter()
+                .map(|v| conform(item, v, types))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
+            other => Err(format!("expected a list, found {other}")),
+        },
+        TypeExpr::Map(item) => match value {
+            Value::Object(entries) => entries
+                .into_iter()
+                .map(|(k, v)| conform(item, v, types).map(|v| (k, v)))
+                .collect::<Result<Map<_, _>, _>>()
+                .map(Value::Object),
+            other => Err(format!("expected an object, found {other}")),
+        },
+        TypeExpr::Named(name, _) => match types.get(name).map(|d| &d.kind) {
+            Some(TypeDefKind::Struct(fields)) => conform_object(fields, value, types),
+            Some(TypeDefKind::Enum(values)) => {
+                conform_shape(&FieldShape::Enum(values.clone()), value, types)
+            }
+            Some(TypeDefKind::Union(union)) => conform_union(union, value, types),
+            None => Ok(value),
+        },
+    }
+}
+
+fn conform_object(
+    fields: &[Field],
+    value: Value,
+    types: &HashMap<String, TypeDef>,
+) -> Result<Value, String> {
+    let Value::Object(mut entries) = value else {
+        return Err(format!("expected an object, found {value}"));
+    };
+    for field in fields {
+        match entries.remove(&field.wire) {
+            None | Some(Value::Null) if field.required => {
+                return Err(format!("`{}` is required", field.wire));
+            }
+            None | Some(Value::Null) => {}
+            Some(inner) => {
+                let inner = conform_field(field, inner, types)
+                    .map_err(|why| format!("{}: {why}", field.wire))?;
+                entries.insert(field.wire.clone(), inner);
+            }
+        }
+    }
+    Ok(Value::Object(entries))
+}
+
+fn conform_union(
+    union: &dingtalk_codegen::model::Union,
+    value: Value,
+    types: &HashMap<String, TypeDef>,
+) -> Result<Value, String> {
+    match &union.tag {
+        Some(tag) => {
+            let Value::Object(entries) = &value else {
+                return Err(format!("expected an object, found {value}"));
+            };
+            let kind = entries
+                .get(tag)
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("`{tag}` is missing"))?;
+            let variant = union
+                .variants
+                .iter()
+                .find(|v| v.wire == kind)
+                .ok_or_else(|| format!("unknown {tag} `{kind}`"))?;
+            let content = entries
+                .get(kind)
+                .cloned()
+                .ok_or_else(|| format!("the `{kind}` content is missing"))?;
+            let content =
+                conform(&variant.ty, content, types).map_err(|why| format!("{kind}: {why}"))?;
+            let mut out = entries.clone();
+            out.insert(kind.to_string(), content);
+            Ok(Value::Object(out))
+        }
+        None => {
+            let mut problems = Vec::new();
+            for variant in &union.variants {
+                match conform(&variant.ty, value.clone(), types) {
+                    Ok(v) => return Ok(v),
+                    Err(why) => problems.push(why),
+                }
+            }
+            Err(problems.join("; or "))
+        }
+    }
+}

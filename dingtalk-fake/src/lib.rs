@@ -1,0 +1,287 @@
+//! An offline DingTalk: the classic server API served on 127.0.0.1 from the same spec the
+//! `dingtalk-api` SDK is generated from.
+//!
+//! - Every endpoint in `api-spec/` is routed; requests are checked against the spec (wrong
+//!   method, missing or mistyped parameters, a body that is not JSON get DingTalk's codes).
+//! - `gettoken` checks the app key and secret and issues expiring tokens; calls with a
+//!   missing, unknown or expired token get 41001 / 40014 / 42001.
+//! - Contacts, group chats and work notifications have in-memory state; every other endpoint
+//!   answers its documented example.
+//! - Every delivered message is recorded; faults (errcodes, HTTP errors, delays, garbage
+//!   bodies, dropped connections) can be injected.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let fake = dingtalk_fake::FakeDingTalk::new().start().await?;
+//! println!("DingTalk is at {}", fake.base_url());
+//! // ... point your client at fake.base_url() with fake.app_key() / fake.app_secret() ...
+//! println!("{} messages delivered", fake.handle().deliveries().len());
+//! # Ok(())
+//! # }
+//! ```
+
+mod auth;
+mod check;
+mod faults;
+mod handlers;
+pub mod org;
+mod server;
+mod spec;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+pub use faults::{Fault, FaultAction};
+pub use org::Org;
+pub use state::{Channel, Chat, Delivery, Notice, State, UnknownParam};
+
+use server::{Shared, lock};
+
+/// The app credentials the fake accepts unless told otherwise.
+pub const DEFAULT_APP_KEY: &str = "dingfakeappkey";
+pub const DEFAULT_APP_SECRET: &str = "fake-app-secret";
+
+/// Configures a fake DingTalk.
+#[derive(Debug, Clone)]
+pub struct FakeDingTalk {
+    app_key: String,
+    app_secret: String,
+    token_lifetime: Duration,
+    org: Org,
+    log_requests: bool,
+    address: SocketAddr,
+}
+
+impl Default for FakeDingTalk {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FakeDingTalk {
+    /// The demo organisation, default credentials, 7200 s tokens, a free port on 127.0.0.1.
+    pub fn new() -> Self {
+        FakeDingTalk {
+            app_key: DEFAULT_APP_KEY.to_string(),
+            app_secret: DEFAULT_APP_SECRET.to_string(),
+            token_lifetime: Duration::from_secs(7200),
+            org: Org::demo(),
+            log_requests: false,
+            address: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+
+    /// The app key and secret `gettoken` accepts.
+    pub fn app(mut self, key: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.app_key = key.into();
+        self.app_secret = secret.into();
+        self
+    }
+
+    /// The configured (app key, app secret).
+    pub fn configured_app(&self) -> (String, String) {
+        (self.app_key.clone(), self.app_secret.clone())
+    }
+
+    /// How long issued tokens live (`expires_in`).
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
+    /// The organisation to serve (see [`Org::from_seed_file`] and [`Org::empty`]).
+    pub fn org(mut self, org: Org) -> Self {
+        self.org = org;
+        self
+    }
+
+    /// Print one line per request to stderr.
+    pub fn log_requests(mut self, log: bool) -> Self {
+        self.log_requests = log;
+        self
+    }
+
+    /// Listen on this address instead of a free port on 127.0.0.1.
+    pub fn address(mut self, address: SocketAddr) -> Self {
+        self.address = address;
+        self
+    }
+
+    /// Starts serving in the background of the current tokio runtime.
+    pub async fn start(self) -> std::io::Result<RunningFake> {
+        let catalog = spec::Catalog::load().map_err(std::io::Error::other)?;
+        let listener = TcpListener::bind(self.address).await?;
+        let address = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            catalog,
+            handlers: handlers::registry(),
+            state: Mutex::new(State::new(self.org)),
+            tokens: Mutex::new(auth::Tokens::new(
+                self.app_key.clone(),
+                self.app_secret.clone(),
+                self.token_lifetime,
+            )),
+            faults: Mutex::new(faults::Faults::default()),
+            log_requests: self.log_requests,
+            request_counter: Mutex::new(0),
+        });
+        let shutdown = Arc::new(Notify::new());
+        let task = tokio::spawn(server::serve(listener, shared.clone(), shutdown.clone()));
+        Ok(RunningFake {
+            base_url: format!("http://{address}"),
+            address,
+            app_key: self.app_key,
+            app_secret: self.app_secret,
+            handle: FakeHandle { shared },
+            shutdown,
+            task,
+        })
+    }
+}
+
+/// A fake that is serving. Dropping it stops the listener.
+#[derive(Debug)]
+pub struct RunningFake {
+    base_url: String,
+    address: SocketAddr,
+    app_key: String,
+    app_secret: String,
+    handle: FakeHandle,
+    shutdown: Arc<Notify>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningFake {
+    /// `http://127.0.0.1:<port>`: the base URL for the client.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn app_key(&self) -> &str {
+        &self.app_key
+    }
+
+    pub fn app_secret(&self) -> &str {
+        &self.app_secret
+    }
+
+    /// Inspect state and inject faults.
+    pub fn handle(&self) -> &FakeHandle {
+        &self.handle
+    }
+
+    /// Runs until the listener stops (for the standalone binary).
+    pub async fn wait(self) {
+        let _ = (&mut { self }.task).await;
+    }
+}
+
+impl Drop for RunningFake {
+    fn drop(&mut self) {
+        self.shutdown.notify_one();
+        self.task.abort();
+    }
+}
+
+/// Looks into and steers a running fake. Cheap to clone.
+#[derive(Clone)]
+pub struct FakeHandle {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for FakeHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeHandle").finish_non_exhaustive()
+    }
+}
+
+impl FakeHandle {
+    /// Queues a fault (see [`Fault`]).
+    pub fn inject(&self, fault: Fault) {
+        lock(&self.shared.faults).push(fault);
+    }
+
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// Reads or changes the state under its lock.
+    pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut lock(&self.shared.state))
+    }
+
+    /// Every message delivered so far, in order.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.with_state(|s| s.deliveries.clone())
+    }
+
+    /// Messages delivered to one user.
+    pub fn deliveries_to(&self, userid: &str) -> Vec<Delivery> {
+        self.with_state(|s| {
+            s.deliveries
+                .iter()
+                .filter(|d| d.userid == userid)
+                .cloned()
+                .collect()
+        })
+    }
+
+    /// How many calls reached `endpoint` (name such as `chat.send`) past the checks.
+    pub fn calls_to(&self, endpoint: &str) -> usize {
+        self.with_state(|s| s.calls.iter().filter(|c| *c == endpoint).count())
+    }
+
+    /// Parameters sent that the spec does not know.
+    pub fn unknown_params(&self) -> Vec<UnknownParam> {
+        self.with_state(|s| s.unknown_params.clone())
+    }
+
+    /// Makes every issued token expired now.
+    pub fn expire_tokens(&self) {
+        lock(&self.shared.tokens).expire_all();
+    }
+
+    /// How many distinct tokens `gettoken` has issued.
+    pub fn tokens_issued(&self) -> u64 {
+        lock(&self.shared.tokens).issued_count()
+    }
+
+    /// Endpoint names served with state logic; the rest answer their documented example.
+    pub fn stateful_endpoints(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .shared
+            .catalog
+            .routes
+            .iter()
+            .filter(|r| r.path == "/gettoken" || self.shared.handlers.contains_key(r.name.as_str()))
+            .map(|r| r.name.clone())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Every endpoint served, as (name, method, path).
+    pub fn routes(&self) -> Vec<(String, String, String)> {
+        self.shared
+            .catalog
+            .routes
+            .iter()
+            .map(|r| {
+                let method = match r.method {
+                    dingtalk_codegen::model::Method::Get => "GET",
+                    dingtalk_codegen::model::Method::Post => "POST",
+                };
+                (r.name.clone(), method.to_string(), r.path.clone())
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,354 @@
+//! The HTTP side: one hyper connection task per client, the request pipeline (route, faults,
+//! method, token, parameter checks, state or example, envelope), and the request log.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use dingtalk_codegen::model::{Auth, Envelope, Method};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{Map, Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+use crate::auth::Tokens;
+use crate::check::{self, Rejection};
+use crate::faults::{FaultAction, Faults};
+use crate::handlers::{Call, Handler};
+use crate::spec::{Catalog, Route};
+use crate::state::{State, UnknownParam};
+
+/// Largest request body the fake reads (DingTalk's JSON APIs take far less).
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+pub(crate) struct Shared {
+    pub catalog: Catalog,
+    pub handlers: HashMap<&'static str, Handler>,
+    pub state: Mutex<State>,
+    pub tokens: Mutex<Tokens>,
+    pub faults: Mutex<Faults>,
+    pub log_requests: bool,
+    pub request_counter: Mutex<u64>,
+}
+
+/// Locks a mutex even if a panicking test thread poisoned it: the fake keeps serving.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, shutdown: Arc<Notify>) {
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = shutdown.notified() => return,
+        };
+        let Ok((stream, _)) = accepted else { continue };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            // Set when a fault asks to drop the connection instead of answering.
+            let kill = Arc::new(Notify::new());
+            let kill_for_service = kill.clone();
+            let service = hyper::service::service_fn(move |request| {
+                let shared = shared.clone();
+                let kill = kill_for_service.clone();
+                async move { Ok::<_, Infallible>(answer(&shared, request, &kill).await) }
+            });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = connection => {}
+                () = kill.notified() => {}
+            }
+        });
+    }
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    response
+}
+
+fn rejection(rejection: &Rejection, request_id: Option<&str>) -> Value {
+    let mut body = json!({"errcode": rejection.errcode, "errmsg": rejection.errmsg});
+    if let Some(id) = request_id {
+        body["request_id"] = json!(id);
+    }
+    body
+}
+
+fn html_page(status: u16) -> Response<Full<Bytes>> {
+    let page = format!(
+        "<html><head><title>{status}</title></head><body><center><h1>{status}</h1></center><hr><center>fake-dingtalk</center></body></html>"
+    );
+    let mut response = Response::new(Full::new(Bytes::from(page)));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/html"),
+    );
+    response
+}
+
+/// What happened, for the one-line request log.
+struct Outcome {
+    response: Response<Full<Bytes>>,
+    errcode: Option<i64>,
+    endpoint: String,
+}
+
+async fn answer(
+    shared: &Shared,
+    request: Request<Incoming>,
+    kill: &Notify,
+) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let outcome = pipeline(shared, request, kill).await;
+    if shared.log_requests {
+        // The path only: the query holds credentials and tokens.
+        eprintln!(
+            "fake-dingtalk {method} {path} [{}] -> {} errcode={} {} ms",
+            outcome.endpoint,
+            outcome.response.status().as_u16(),
+            outcome.errcode.map_or("-".to_string(), |c| c.to_string()),
+            started.elapsed().as_millis()
+        );
+    }
+    outcome.response
+}
+
+async fn pipeline(shared: &Shared, request: Request<Incoming>, kill: &Notify) -> Outcome {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let query: Vec<(String, String)> = request
+        .uri()
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return Outcome {
+                response: json_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &json!({"errcode": 40035, "errmsg": "request body too large"}),
+                ),
+                errcode: Some(40035),
+                endpoint: "-".into(),
+            };
+        }
+    };
+
+    let Some(route) = shared.catalog.route_for_path(&path) else {
+        let body = json!({"errcode": 404, "errmsg": "请求的URI地址不存在"});
+        return Outcome {
+            response: json_response(StatusCode::NOT_FOUND, &body),
+            errcode: Some(404),
+            endpoint: "-".into(),
+        };
+    };
+    let outcome = |response, errcode| Outcome {
+        response,
+        errcode,
+        endpoint: route.name.clone(),
+    };
+
+    // Faults that strike before DingTalk would process anything.
+    let before = lock(&shared.faults).take(&route.name, &path, false);
+    match before {
+        Some(FaultAction::Delay(delay)) => tokio::time::sleep(delay).await,
+        Some(action) => {
+            if let Some(response) = fault_response(&action, kill).await {
+                let errcode = match &action {
+                    FaultAction::Errcode { errcode, .. } => Some(*errcode),
+                    _ => None,
+                };
+                return outcome(response, errcode);
+            }
+        }
+        None => {}
+    }
+
+    let request_id = next_request_id(shared);
+    let with_id = matches!(
+        route.envelope,
+        Envelope::Result | Envelope::FlatWithRequestId
+    )
+    .then_some(request_id.as_str());
+    let body = match process(shared, route, &method, &query, &body) {
+        Ok(payload) => envelope(route, payload, &request_id),
+        Err(refused) => {
+            let body = rejection(&refused, with_id);
+            return outcome(json_response(StatusCode::OK, &body), Some(refused.errcode));
+        }
+    };
+
+    // Faults that strike after the call took effect: the answer is lost or replaced.
+    let after = lock(&shared.faults).take(&route.name, &path, true);
+    if let Some(action) = after {
+        if let FaultAction::Delay(delay) = action {
+            tokio::time::sleep(delay).await;
+        } else if let Some(response) = fault_response(&action, kill).await {
+            return outcome(response, None);
+        }
+    }
+    outcome(json_response(StatusCode::OK, &body), Some(0))
+}
+
+/// The answer a fault gives instead of the real one (`None` for a delay).
+async fn fault_response(action: &FaultAction, kill: &Notify) -> Option<Response<Full<Bytes>>> {
+    match action {
+        FaultAction::Errcode { errcode, errmsg } => Some(json_response(
+            StatusCode::OK,
+            &json!({"errcode": errcode, "errmsg": errmsg}),
+        )),
+        FaultAction::HttpStatus(status) => Some(html_page(*status)),
+        FaultAction::MalformedBody => {
+            let mut response = Response::new(Full::new(Bytes::from_static(
+                b"{\"errcode\":0,\"errmsg\":\"ok\",\"result\":{\"userid\":\"trunc",
+            )));
+            response.headers_mut().insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static("application/json"),
+            );
+            Some(response)
+        }
+        FaultAction::DropConnection => {
+            kill.notify_one();
+            // The connection task drops the connection; this answer is never written.
+            std::future::pending::<()>().await;
+            None
+        }
+        FaultAction::Delay(_) => None,
+    }
+}
+
+fn next_request_id(shared: &Shared) -> String {
+    let mut counter = lock(&shared.request_counter);
+    *counter += 1;
+    format!("fakereq{:08x}", *counter)
+}
+
+/// Method, token, parameters, then state logic or the documented example.
+fn process(
+    shared: &Shared,
+    route: &Route,
+    method: &hyper::Method,
+    query: &[(String, String)],
+    body: &[u8],
+) -> Result<Value, Rejection> {
+    match (route.method, method) {
+        (Method::Get, &hyper::Method::GET) | (Method::Post, &hyper::Method::POST) => {}
+        (Method::Get, _) => return Err(Rejection::new(43001, "需要GET请求")),
+        (Method::Post, _) => return Err(Rejection::new(43002, "需要POST请求")),
+    }
+    if route.auth == Auth::Token {
+        let token = query
+            .iter()
+            .find(|(k, _)| k == "access_token")
+            .map(|(_, v)| v.as_str());
+        lock(&shared.tokens).check(token)?;
+    }
+    let json_body: Option<Map<String, Value>> = match route.method {
+        Method::Get => None,
+        Method::Post if body.iter().all(u8::is_ascii_whitespace) => Some(Map::new()),
+        Method::Post => match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(map)) => Some(map),
+            _ => return Err(Rejection::new(43009, "post数据需为合法的json")),
+        },
+    };
+    let params = check::check(route, &shared.catalog.types, query, json_body.as_ref())?;
+
+    if route.path == "/gettoken" {
+        let key = params
+            .values
+            .get("appkey")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let secret = params
+            .values
+            .get("appsecret")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let (token, expires_in) = lock(&shared.tokens).get_token(key, secret)?;
+        lock(&shared.state).calls.push(route.name.clone());
+        return Ok(json!({"access_token": token, "expires_in": expires_in}));
+    }
+
+    let mut state = lock(&shared.state);
+    state.calls.push(route.name.clone());
+    for name in &params.unknown {
+        state.unknown_params.push(UnknownParam {
+            endpoint: route.name.clone(),
+            name: name.clone(),
+        });
+    }
+    match shared.handlers.get(route.name.as_str()) {
+        Some(handler) => handler(
+            &mut state,
+            &Call {
+                endpoint: &route.name,
+                params: &params,
+            },
+        ),
+        None => Ok(example_payload(route)),
+    }
+}
+
+/// The documented example as a payload (the envelope is added again by `envelope`).
+fn example_payload(route: &Route) -> Value {
+    let Some(example) = route.example.as_deref() else {
+        return Value::Null;
+    };
+    let Ok(Value::Object(mut body)) = serde_json::from_str::<Value>(example) else {
+        return Value::Null;
+    };
+    match route.envelope {
+        Envelope::Result => body.remove("result").unwrap_or(Value::Null),
+        Envelope::Flat | Envelope::FlatWithRequestId => {
+            for key in ["errcode", "errmsg", "request_id"] {
+                body.remove(key);
+            }
+            Value::Object(body)
+        }
+    }
+}
+
+fn envelope(route: &Route, payload: Value, request_id: &str) -> Value {
+    let mut body = Map::new();
+    body.insert("errcode".into(), json!(0));
+    body.insert("errmsg".into(), json!("ok"));
+    match route.envelope {
+        Envelope::Result => {
+            if !payload.is_null() {
+                body.insert("result".into(), payload);
+            }
+            body.insert("request_id".into(), json!(request_id));
+        }
+        Envelope::Flat | Envelope::FlatWithRequestId => {
+            if let Value::Object(fields) = payload {
+                body.extend(fields);
+            }
+            if route.envelope == Envelope::FlatWithRequestId {
+                body.insert("request_id".into(), json!(request_id));
+            }
+        }
+    }
+    Value::Object(body)
+}
