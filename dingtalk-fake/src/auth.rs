@@ -2,6 +2,7 @@
 //! token, 40014 unknown token, 42001 expired token.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -16,6 +17,8 @@ pub struct Tokens {
     issued: HashMap<String, Instant>,
     current: Option<String>,
     counter: u64,
+    /// Random per fake, so a token of one fake is unknown to every other.
+    salt: RandomState,
 }
 
 impl Tokens {
@@ -27,6 +30,7 @@ impl Tokens {
             issued: HashMap::new(),
             current: None,
             counter: 0,
+            salt: RandomState::new(),
         }
     }
 
@@ -49,14 +53,15 @@ impl Tokens {
                 let token = format!(
                     "fake{:08x}{:016x}",
                     self.counter,
-                    now.elapsed().as_nanos() as u64 ^ 0x5eed_d1d1_7a1c
+                    self.salt.hash_one(self.counter)
                 );
                 self.current = Some(token.clone());
                 token
             }
         };
         self.issued.insert(token.clone(), now + self.lifetime);
-        Ok((token, self.lifetime.as_secs().max(1)))
+        // Whole seconds, rounded down: never promise more time than the token has.
+        Ok((token, self.lifetime.as_secs()))
     }
 
     pub fn check(&self, token: Option<&str>) -> Result<(), Rejection> {

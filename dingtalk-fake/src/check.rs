@@ -271,6 +271,16 @@ fn conform_union(
                 .get(kind)
                 .cloned()
                 .ok_or_else(|| format!("the `{kind}` content is missing"))?;
+            if let Some(other) = union
+                .variants
+                .iter()
+                .find(|v| v.wire != kind && entries.contains_key(&v.wire))
+            {
+                return Err(format!(
+                    "a message holds exactly one type: `{kind}` and `{}` were both sent",
+                    other.wire
+                ));
+            }
             let content =
                 conform(&variant.ty, content, types).map_err(|why| format!("{kind}: {why}"))?;
             let mut out = entries.clone();

@@ -113,6 +113,8 @@ impl Faults {
 
     /// Takes the first fault matching this call and phase, counting it down.
     pub fn take(&mut self, name: &str, path: &str, after_processing: bool) -> Option<FaultAction> {
+        // A fault for zero calls hits nothing.
+        self.pending.retain(|f| f.remaining != Some(0));
         let index = self
             .pending
             .iter()
@@ -123,7 +125,7 @@ impl Faults {
             Some(1) => {
                 self.pending.remove(index);
             }
-            Some(n) => *n -= 1,
+            Some(n) => *n = n.saturating_sub(1),
             None => {}
         }
         Some(action)

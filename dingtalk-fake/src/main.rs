@@ -44,6 +44,9 @@ fn main() -> ExitCode {
                     let seconds: u64 = value("--token-lifetime")?
                         .parse()
                         .map_err(|e| format!("--token-lifetime: {e}"))?;
+                    if seconds == 0 {
+                        return Err("--token-lifetime must be at least 1 second".to_string());
+                    }
                     fake = fake
                         .clone()
                         .token_lifetime(std::time::Duration::from_secs(seconds));

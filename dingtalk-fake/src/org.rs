@@ -29,6 +29,8 @@ pub struct User {
     pub name: String,
     pub mobile: Option<String>,
     pub email: Option<String>,
+    /// Enterprise mailbox (`orgEmail` / `org_email`).
+    pub org_email: Option<String>,
     pub title: Option<String>,
     pub job_number: Option<String>,
     pub work_place: Option<String>,
@@ -104,7 +106,10 @@ impl Org {
 
     /// Parses a seed; every problem names the file and where in it.
     pub fn from_seed_text(name: &str, text: &str) -> Result<Self, String> {
-        let value = dingtalk_codegen::yaml_to_json(name, text).map_err(|e| e.to_string())?;
+        let value = dingtalk_codegen::yaml_to_json(name, text).map_err(|errors| {
+            let lines: Vec<String> = errors.0.iter().map(ToString::to_string).collect();
+            lines.join("\n")
+        })?;
         let seed: Seed = serde_path_to_error::deserialize(value)
             .map_err(|err| format!("{name}: at `{}`: {}", err.path(), err.inner()))?;
         seed.build().map_err(|err| format!("{name}: {err}"))
@@ -164,7 +169,13 @@ impl Org {
             .values()
             .filter(|u| u.dept_ids.contains(&dept_id))
             .collect();
-        members.sort_by_key(|u| (u.dept_orders.get(&dept_id).copied().unwrap_or(0), u.seq));
+        // DingTalk lists a larger order first; creation breaks ties.
+        members.sort_by_key(|u| {
+            (
+                std::cmp::Reverse(u.dept_orders.get(&dept_id).copied().unwrap_or(0)),
+                u.seq,
+            )
+        });
         members
     }
 
@@ -176,6 +187,71 @@ impl Org {
 
     pub fn user_by_unionid(&self, unionid: &str) -> Option<&User> {
         self.users.values().find(|u| u.unionid == unionid)
+    }
+
+    pub fn user_by_email(&self, email: &str) -> Option<&User> {
+        self.users
+            .values()
+            .find(|u| u.email.as_deref() == Some(email))
+    }
+
+    /// Members of `id` and of every department below it, each once, by creation.
+    pub fn subtree_members(&self, id: i64) -> Vec<&User> {
+        let mut ids: BTreeSet<i64> = self.descendants(id).iter().map(|d| d.id).collect();
+        ids.insert(id);
+        let mut members: Vec<&User> = self
+            .users
+            .values()
+            .filter(|u| u.dept_ids.iter().any(|d| ids.contains(d)))
+            .collect();
+        members.sort_by_key(|u| u.seq);
+        members
+    }
+
+    /// Administrators by creation; the first is the primary one (see [`Org::primary_admin`]).
+    pub fn admins(&self) -> Vec<&User> {
+        let mut admins: Vec<&User> = self.users.values().filter(|u| u.admin).collect();
+        admins.sort_by_key(|u| (!u.boss, u.seq));
+        admins
+    }
+
+    /// The primary administrator: the boss among the administrators, else the oldest one.
+    pub fn primary_admin(&self) -> Option<&User> {
+        self.admins().into_iter().next()
+    }
+
+    /// A userid not in use yet, as DingTalk generates when `userid` is omitted.
+    pub fn fresh_userid(&self, seq: u64) -> String {
+        (seq..)
+            .map(|n| format!("{n:016}"))
+            .find(|candidate| !self.users.contains_key(candidate))
+            .unwrap_or_default()
+    }
+
+    /// A unionid not in use yet for `userid`.
+    pub fn fresh_unionid(&self, userid: &str) -> String {
+        let mut candidate = format!("union{userid}");
+        let mut n = 1;
+        while self.user_by_unionid(&candidate).is_some() {
+            n += 1;
+            candidate = format!("union{userid}{n}");
+        }
+        candidate
+    }
+
+    /// Removes a user, and with it their department-manager roles and the manager links that
+    /// pointed at them.
+    pub fn remove_user(&mut self, userid: &str) -> Option<User> {
+        let user = self.users.remove(userid)?;
+        for dept in self.departments.values_mut() {
+            dept.manager_userids.retain(|m| m != userid);
+        }
+        for other in self.users.values_mut() {
+            if other.manager_userid.as_deref() == Some(userid) {
+                other.manager_userid = None;
+            }
+        }
+        Some(user)
     }
 }
 
@@ -292,6 +368,20 @@ impl Seed {
             if seed.departments.is_empty() {
                 return Err(format!("{at}: a user belongs to at least one department"));
             }
+            let distinct: BTreeSet<i64> = seed.departments.iter().copied().collect();
+            if distinct.len() != seed.departments.len() {
+                return Err(format!("{at}: a department is listed twice"));
+            }
+            if seed.manager.as_deref() == Some(seed.userid.as_str()) {
+                return Err(format!("{at}: a user cannot be their own manager"));
+            }
+            let unionid = seed
+                .unionid
+                .clone()
+                .unwrap_or_else(|| format!("union{}", seed.userid));
+            if org.user_by_unionid(&unionid).is_some() {
+                return Err(format!("{at}: unionid {unionid} is already used"));
+            }
             for dept in seed.departments.iter().chain(&seed.leader_in) {
                 if !org.departments.contains_key(dept) {
                     return Err(format!("{at}: department {dept} does not exist"));
@@ -303,11 +393,10 @@ impl Seed {
                 return Err(format!("{at}: mobile {mobile} is already used"));
             }
             let seq = org.next_seq();
-            let order = seed.order.unwrap_or(seq as i64);
+            // Without an explicit order everyone ties at 0 and the seed's order decides.
+            let order = seed.order.unwrap_or(0);
             let user = User {
-                unionid: seed
-                    .unionid
-                    .unwrap_or_else(|| format!("union{}", seed.userid)),
+                unionid,
                 name: seed.name,
                 mobile: seed.mobile,
                 email: seed.email,
@@ -327,6 +416,18 @@ impl Seed {
                 ..User::default()
             };
             org.users.insert(seed.userid, user);
+        }
+        for dept in org.departments.values() {
+            if let Some(missing) = dept
+                .manager_userids
+                .iter()
+                .find(|m| !org.users.contains_key(*m))
+            {
+                return Err(format!(
+                    "department {} ({}): manager {missing} is not a user",
+                    dept.id, dept.name
+                ));
+            }
         }
         for user in org.users.values() {
             if let Some(manager) = &user.manager_userid

@@ -145,8 +145,9 @@ async fn pipeline(shared: &Shared, request: Request<Incoming>, kill: &Notify) ->
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
             return Outcome {
+                // DingTalk answers refusals with HTTP 200 and an errcode.
                 response: json_response(
-                    StatusCode::PAYLOAD_TOO_LARGE,
+                    StatusCode::OK,
                     &json!({"errcode": 40035, "errmsg": "request body too large"}),
                 ),
                 errcode: Some(40035),
@@ -300,13 +301,7 @@ fn process(
         });
     }
     match shared.handlers.get(route.name.as_str()) {
-        Some(handler) => handler(
-            &mut state,
-            &Call {
-                endpoint: &route.name,
-                params: &params,
-            },
-        ),
+        Some(handler) => handler(&mut state, &Call { params: &params }),
         None => Ok(example_payload(route)),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use dingtalk_codegen::model::{Auth, Envelope, Field, Method, ResponseShape, Spec, TypeDef};
+use dingtalk_codegen::model::{Auth, Envelope, Field, Method, Spec, TypeDef};
 
 include!(concat!(env!("OUT_DIR"), "/spec_files.rs"));
 
@@ -16,8 +16,6 @@ pub struct Route {
     pub envelope: Envelope,
     pub auth: Auth,
     pub params: Vec<Field>,
-    /// Whether the answer carries a payload (`response` with fields or a type).
-    pub has_payload: bool,
     /// The documented response example, served when no state logic exists.
     pub example: Option<String>,
 }
@@ -61,7 +59,6 @@ impl Catalog {
                     envelope: endpoint.envelope.unwrap_or(Envelope::Flat),
                     auth: endpoint.auth,
                     params: endpoint.params.clone(),
-                    has_payload: response.is_some_and(|r| !matches!(r.shape, ResponseShape::Empty)),
                     example: response
                         .and_then(|r| r.example.as_ref())
                         .map(|e| e.json.clone())
@@ -83,9 +80,5 @@ impl Catalog {
 
     pub fn route_for_path(&self, path: &str) -> Option<&Route> {
         self.by_path.get(path).map(|i| &self.routes[*i])
-    }
-
-    pub fn route_named(&self, name: &str) -> Option<&Route> {
-        self.routes.iter().find(|r| r.name == name)
     }
 }

@@ -42,6 +42,22 @@ pub struct Notice {
     /// How many times progress was asked for (the fake finishes on the second ask).
     pub progress_polls: u32,
     pub recalled: bool,
+    /// Whether it was sent with `to_all_user` (counts against the 3-per-day allowance).
+    pub to_all_user: bool,
+    /// Receivers dropped by flow control, with their code (`143105`, `143106`).
+    pub forbidden: Vec<ForbiddenReceiver>,
+    /// The fake "day" it was sent on (see [`State::next_day`]).
+    pub day: u64,
+}
+
+/// A work-notice receiver dropped by flow control (`forbidden_list` of `get_send_result`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForbiddenReceiver {
+    pub userid: String,
+    /// `143105` (daily per-user limit) or `143106` (same content twice in a day).
+    pub code: String,
+    /// The threshold that was hit.
+    pub count: i64,
 }
 
 /// Where a delivered message came from.
@@ -77,6 +93,9 @@ pub struct State {
     pub unknown_params: Vec<UnknownParam>,
     /// Endpoint names of every call that reached a handler or example, in order.
     pub calls: Vec<String>,
+    /// The fake calendar day, for the per-day work-notice limits; advanced by
+    /// [`State::next_day`].
+    pub day: u64,
     next_id: u64,
 }
 
@@ -89,6 +108,7 @@ impl State {
             deliveries: Vec::new(),
             unknown_params: Vec::new(),
             calls: Vec::new(),
+            day: 0,
             next_id: 0,
         }
     }
@@ -97,5 +117,70 @@ impl State {
     pub fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// Starts a new day: the per-day work-notice limits (same content once per user, 500
+    /// notices per user, 3 send-to-all notices) count afresh.
+    pub fn next_day(&mut self) {
+        self.day += 1;
+    }
+
+    /// The work notice of `task_id`.
+    pub fn notice(&self, task_id: i64) -> Option<&Notice> {
+        self.notices.get(&task_id)
+    }
+
+    /// Marks a work notice as read by `userid`, who must be one of its recipients. Until
+    /// then `get_send_result` lists every recipient as unread.
+    pub fn mark_notice_read(&mut self, task_id: i64, userid: &str) -> Result<(), String> {
+        let notice = self
+            .notices
+            .get_mut(&task_id)
+            .ok_or_else(|| format!("no work notice with task id {task_id}"))?;
+        if !notice.recipients.iter().any(|r| r == userid) {
+            return Err(format!(
+                "{userid} is not a recipient of work notice {task_id}"
+            ));
+        }
+        notice.read_by.insert(userid.to_string());
+        Ok(())
+    }
+
+    /// The group chat of `chatid`.
+    pub fn chat(&self, chatid: &str) -> Option<&Chat> {
+        self.chats.get(chatid)
+    }
+
+    /// The group message of `message_id` (from `chat/send`) and the chat it was sent to.
+    pub fn chat_message(&self, message_id: &str) -> Option<(&Chat, &ChatMessage)> {
+        self.chats.values().find_map(|chat| {
+            chat.messages
+                .iter()
+                .find(|m| m.message_id == message_id)
+                .map(|m| (chat, m))
+        })
+    }
+
+    /// Marks a group message as read by `userid`, who must be a member of its chat. Readers
+    /// are listed by `chat/getReadList` in the order they read; a fresh message has been read
+    /// by nobody. Marking twice is a no-op.
+    pub fn mark_chat_message_read(&mut self, message_id: &str, userid: &str) -> Result<(), String> {
+        let chat = self
+            .chats
+            .values_mut()
+            .find(|c| c.messages.iter().any(|m| m.message_id == message_id))
+            .ok_or_else(|| format!("no group message with id {message_id}"))?;
+        if !chat.members.iter().any(|m| m == userid) {
+            return Err(format!("{userid} is not a member of chat {}", chat.chatid));
+        }
+        let message = chat
+            .messages
+            .iter_mut()
+            .find(|m| m.message_id == message_id)
+            .ok_or_else(|| format!("no group message with id {message_id}"))?;
+        if !message.read_by.iter().any(|r| r == userid) {
+            message.read_by.push(userid.to_string());
+        }
+        Ok(())
     }
 }

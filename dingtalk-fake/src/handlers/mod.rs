@@ -19,7 +19,6 @@ pub type Handler = fn(&mut State, &Call<'_>) -> Result<Value, Rejection>;
 
 /// The checked parameters of one call, with typed getters.
 pub struct Call<'a> {
-    pub endpoint: &'a str,
     pub params: &'a Params,
 }
 
