@@ -255,24 +255,9 @@ fn suggest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
             k == lower
                 || k.starts_with(&lower)
                 || lower.starts_with(&k)
-                || distance(&k, &lower) <= 2
+                || crate::load::edit_distance(&k, &lower) <= 2
         })
         .min()
-}
-
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev + usize::from(ca != *cb);
-            prev = row[j + 1];
-            row[j + 1] = sub.min(row[j] + 1).min(prev + 1);
-        }
-    }
-    row[b.len()]
 }
 
 fn check_enum(values: &[EnumValue], diags: &mut Diagnostics) {

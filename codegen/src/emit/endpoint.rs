@@ -169,18 +169,12 @@ fn paging_impl(
     };
     let item = emitter.rust_type(item_type);
     let items_ident = ident(&naming::field_name(&items.wire));
+    // The `has_more` field, and whether it is `bool` (required) or `Option<bool>`.
     let has_more = pagination
         .has_more
         .as_ref()
         .and_then(|n| field(&n.name))
-        .map(|f| {
-            let name = ident(&naming::field_name(&f.wire));
-            if f.required {
-                quote! { !page.#name }
-            } else {
-                quote! { page.#name == Some(false) }
-            }
-        });
+        .map(|f| (ident(&naming::field_name(&f.wire)), f.required));
     let body = match &pagination.position {
         PagePosition::Offset(offset) => {
             let Some(offset_param) = param(&offset.name) else {
@@ -192,18 +186,13 @@ fn paging_impl(
                 _ => quote! { i64 },
             };
             // Offset pages end on `has_more` false or absent, or on an empty page.
-            let last = pagination
-                .has_more
-                .as_ref()
-                .and_then(|n| field(&n.name))
-                .map(|f| {
-                    let name = ident(&naming::field_name(&f.wire));
-                    if f.required {
-                        quote! { !page.#name || }
-                    } else {
-                        quote! { page.#name != Some(true) || }
-                    }
-                });
+            let last = has_more.as_ref().map(|(name, required)| {
+                if *required {
+                    quote! { !page.#name || }
+                } else {
+                    quote! { page.#name != Some(true) || }
+                }
+            });
             let advanced = if offset_param.required {
                 quote! { next.#offset_ident = self.#offset_ident.checked_add(returned)?; }
             } else {
@@ -228,8 +217,10 @@ fn paging_impl(
             };
             let cursor_ident = ident(&naming::field_name(&cursor_param.wire));
             let next_ident = ident(&naming::field_name(&next_field.wire));
-            let stop = match has_more {
-                Some(stop) => quote! { if #stop { return None; } },
+            // Cursor pages end on an explicit `has_more: false`; absent means "follow the cursor".
+            let stop = match &has_more {
+                Some((name, true)) => quote! { if !page.#name { return None; } },
+                Some((name, false)) => quote! { if page.#name == Some(false) { return None; } },
                 None => quote! {},
             };
             let value = match &next_field.shape {

@@ -251,8 +251,8 @@ fn dept_order(user: &User, dept_id: i64) -> i64 {
     user.dept_orders.get(&dept_id).copied().unwrap_or(0)
 }
 
-/// `/topapi/v2/user/get`.
-fn user_v2(user: &User) -> Value {
+/// The snake_case fields `/topapi/v2/user/get` and `/topapi/v2/user/list` share.
+fn v2_common(user: &User) -> Map<String, Value> {
     let mut out = Map::new();
     out.insert("userid".into(), json!(user.userid));
     out.insert("unionid".into(), json!(user.unionid));
@@ -262,7 +262,6 @@ fn user_v2(user: &User) -> Value {
     }
     put_str(&mut out, "mobile", user.mobile.as_ref());
     out.insert("hide_mobile".into(), json!(user.hide_mobile));
-    put_str(&mut out, "manager_userid", user.manager_userid.as_ref());
     put_str(&mut out, "telephone", user.telephone.as_ref());
     put_str(&mut out, "job_number", user.job_number.as_ref());
     put_str(&mut out, "title", user.title.as_ref());
@@ -272,12 +271,6 @@ fn user_v2(user: &User) -> Value {
     put_str(&mut out, "remark", user.remark.as_ref());
     out.insert("exclusive_account".into(), json!(false));
     out.insert("dept_id_list".into(), json!(user.dept_ids));
-    let orders: Vec<Value> = user
-        .dept_ids
-        .iter()
-        .map(|d| json!({"dept_id": d, "order": dept_order(user, *d)}))
-        .collect();
-    out.insert("dept_order_list".into(), Value::Array(orders));
     if !user.extension.is_empty() {
         out.insert("extension".into(), json!(json!(user.extension).to_string()));
     }
@@ -285,9 +278,22 @@ fn user_v2(user: &User) -> Value {
         out.insert("hired_date".into(), json!(hired));
     }
     out.insert("active".into(), json!(user.active));
-    out.insert("senior".into(), json!(user.senior));
     out.insert("admin".into(), json!(user.admin));
     out.insert("boss".into(), json!(user.boss));
+    out
+}
+
+/// `/topapi/v2/user/get`.
+fn user_v2(user: &User) -> Value {
+    let mut out = v2_common(user);
+    put_str(&mut out, "manager_userid", user.manager_userid.as_ref());
+    let orders: Vec<Value> = user
+        .dept_ids
+        .iter()
+        .map(|d| json!({"dept_id": d, "order": dept_order(user, *d)}))
+        .collect();
+    out.insert("dept_order_list".into(), Value::Array(orders));
+    out.insert("senior".into(), json!(user.senior));
     let leaders: Vec<Value> = user
         .dept_ids
         .iter()
@@ -299,35 +305,9 @@ fn user_v2(user: &User) -> Value {
 
 /// One `UserDetailV2` of `/topapi/v2/user/list`, as a member of `dept_id`.
 fn user_detail_v2(user: &User, dept_id: i64) -> Value {
-    let mut out = Map::new();
-    out.insert("userid".into(), json!(user.userid));
-    out.insert("unionid".into(), json!(user.unionid));
-    out.insert("name".into(), json!(user.name));
-    if user.mobile.is_some() {
-        out.insert("state_code".into(), json!("86"));
-    }
-    put_str(&mut out, "mobile", user.mobile.as_ref());
-    out.insert("hide_mobile".into(), json!(user.hide_mobile));
-    put_str(&mut out, "telephone", user.telephone.as_ref());
-    put_str(&mut out, "job_number", user.job_number.as_ref());
-    put_str(&mut out, "title", user.title.as_ref());
-    put_str(&mut out, "email", user.email.as_ref());
-    put_str(&mut out, "org_email", user.org_email.as_ref());
-    put_str(&mut out, "work_place", user.work_place.as_ref());
-    put_str(&mut out, "remark", user.remark.as_ref());
-    out.insert("dept_id_list".into(), json!(user.dept_ids));
+    let mut out = v2_common(user);
     out.insert("dept_order".into(), json!(dept_order(user, dept_id)));
-    if !user.extension.is_empty() {
-        out.insert("extension".into(), json!(json!(user.extension).to_string()));
-    }
-    if let Some(hired) = user.hired_date {
-        out.insert("hired_date".into(), json!(hired));
-    }
-    out.insert("active".into(), json!(user.active));
-    out.insert("admin".into(), json!(user.admin));
-    out.insert("boss".into(), json!(user.boss));
     out.insert("leader".into(), json!(user.leader_in.contains(&dept_id)));
-    out.insert("exclusive_account".into(), json!(false));
     Value::Object(out)
 }
 
