@@ -54,6 +54,15 @@ fn decode_error(
     }))
 }
 
+/// Decodes a whole answer the way a call does (status, then payload), dropping the value.
+pub type AnswerCheck = fn(u16, &[u8]) -> Result<(), Error>;
+
+/// The status check and payload decoding of `E`, as one function (see `DECODERS`).
+pub fn check_answer<E: crate::Endpoint>(http_status: u16, body: &[u8]) -> Result<(), Error> {
+    status(&E::SPEC, http_status, body)?;
+    E::decode_output(http_status, body).map(drop)
+}
+
 /// Success is `errcode` 0 or absent, whatever the HTTP status; anything else is an error.
 pub(crate) fn status(spec: &EndpointSpec, http_status: u16, body: &[u8]) -> Result<Status, Error> {
     match spec.style {

@@ -164,9 +164,31 @@ fn module_tree(spec: &Spec) -> TokenStream {
             }
         }
     };
+    // One decoder per endpoint: the same status check and payload decoding a call runs,
+    // for fuzzing and conformance tests of every answer type.
+    let decoders: Vec<TokenStream> = spec
+        .files
+        .iter()
+        .flat_map(|file| {
+            file.endpoints.iter().map(move |endpoint| {
+                let name = format!("{}.{}", file.module.join("."), endpoint.name);
+                let segments = file.module.iter().map(|s| ident(s));
+                let request = ident(&format!("{}Request", naming::type_name(&endpoint.name)));
+                quote! {
+                    (#name, crate::decode::check_answer::<crate:: #( #segments :: )* #request>),
+                }
+            })
+        })
+        .collect();
     quote! {
         #(#modules)*
         #client_impl
+
+        /// Every endpoint's answer decoder by endpoint name, for fuzzing and conformance tests.
+        #[doc(hidden)]
+        pub static DECODERS: &[(&str, crate::decode::AnswerCheck)] = &[
+            #(#decoders)*
+        ];
     }
 }
 
