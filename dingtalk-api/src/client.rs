@@ -10,8 +10,9 @@ use tracing::Instrument;
 
 use crate::decode::{self, Status};
 use crate::endpoint::{Auth, Endpoint, EndpointSpec, Method, Style};
-use crate::error::{Error, TransportError};
-use crate::token::{AccessToken, TokenCache};
+use crate::error::{Error, OutcomeUnknown, TransportError};
+use crate::retry::{Jitter, RetryPolicy, Verdict, classify};
+use crate::token::{AccessToken, MemoryTokenStore, TokenCache, TokenStore};
 use crate::wire::TextParams;
 
 /// Where classic endpoints live.
@@ -32,6 +33,9 @@ struct Inner {
     app_key: String,
     app_secret: String,
     tokens: TokenCache,
+    retry: RetryPolicy,
+    #[cfg(feature = "rate-limit")]
+    limiter: Option<crate::limit::Limiter>,
 }
 
 impl fmt::Debug for Client {
@@ -77,6 +81,10 @@ impl Client {
             timeout: Some(Duration::from_secs(30)),
             connect_timeout: Some(Duration::from_secs(10)),
             token_refresh_margin: Duration::from_secs(300),
+            retry: RetryPolicy::default(),
+            token_store: None,
+            #[cfg(feature = "rate-limit")]
+            rate_limit: None,
         }
     }
 
@@ -97,9 +105,28 @@ impl Client {
         &self,
         request: E,
     ) -> Result<Response<E::Output>, Error> {
+        self.send_within(request, None).await
+    }
+
+    /// Like [`send_with_meta`](Self::send_with_meta), giving up after `deadline` (retries and
+    /// waits included) instead of the retry policy's total deadline. A non-idempotent call
+    /// cut off while its request may be on the wire ends in [`Error::OutcomeUnknown`].
+    pub async fn send_with_deadline<E: Endpoint + Send>(
+        &self,
+        request: E,
+        deadline: Duration,
+    ) -> Result<Response<E::Output>, Error> {
+        self.send_within(request, Some(deadline)).await
+    }
+
+    async fn send_within<E: Endpoint + Send>(
+        &self,
+        request: E,
+        deadline: Option<Duration>,
+    ) -> Result<Response<E::Output>, Error> {
         let spec = &E::SPEC;
         let prepared = prepare(&request)?;
-        let (answer, status) = self.execute(spec, &prepared).await?;
+        let (answer, status) = self.execute(spec, &prepared, deadline).await?;
         let data = E::decode_output(answer.status, &answer.body)?;
         Ok(Response {
             data,
@@ -145,34 +172,28 @@ impl Client {
         .await
     }
 
-    /// The non-generic core: token, HTTP, status check; one retry after a rejected token.
+    /// The non-generic core: token, HTTP, status check, retries (see [`crate::retry`]).
     async fn execute(
         &self,
         spec: &EndpointSpec,
         prepared: &Prepared,
+        deadline: Option<Duration>,
     ) -> Result<(RawAnswer, Status), Error> {
         let span = tracing::info_span!(
             "dingtalk.call",
             endpoint = spec.name,
             errcode = tracing::field::Empty,
             http_status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
         async move {
             let started = Instant::now();
-            let mut result = self.attempt(spec, prepared).await;
-            // DingTalk rejected the token, so it did not run the call: safe for every endpoint.
-            // Exactly one retry; a second rejection is returned.
-            if let Err((err, Some(stale))) = &result
-                && err.is_token_invalid()
-            {
-                tracing::debug!("access token rejected; refreshing once");
-                self.inner.tokens.invalidate(stale);
-                result = self.attempt(spec, prepared).await;
-            }
-            let result = result.map_err(|(err, _)| err);
+            let deadline = started + deadline.unwrap_or(self.inner.retry.total_deadline);
+            let (result, attempts) = self.attempts(spec, prepared, deadline).await;
             let span = tracing::Span::current();
             span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            span.record("attempts", attempts);
             match &result {
                 Ok((answer, _)) => {
                     span.record("http_status", answer.status);
@@ -192,20 +213,107 @@ impl Client {
         .await
     }
 
-    /// One attempt. On failure also returns the token used, so it can be invalidated.
+    /// Attempts until success, a final error, or the deadline; returns the attempt count.
+    async fn attempts(
+        &self,
+        spec: &EndpointSpec,
+        prepared: &Prepared,
+        deadline: Instant,
+    ) -> (Result<(RawAnswer, Status), Error>, u32) {
+        let policy = &self.inner.retry;
+        let mut jitter = Jitter::new();
+        let mut attempts = 0;
+        let mut busy_retries = 0;
+        let mut token_refreshed = false;
+        loop {
+            attempts += 1;
+            let (err, stale) = match self.attempt(spec, prepared, deadline).await {
+                Ok(answer) => return (Ok(answer), attempts),
+                Err(failure) => failure,
+            };
+            // DingTalk rejected the token, so it did not run the call: safe for every
+            // endpoint. Exactly once; a second rejection goes to the caller.
+            if err.is_token_invalid() && spec.auth == Auth::Token && !token_refreshed {
+                token_refreshed = true;
+                tracing::debug!("access token rejected; refreshing once");
+                if let Some(stale) = stale
+                    && let Err(store_err) = self.inner.tokens.invalidate(&stale).await
+                {
+                    return (Err(store_err), attempts);
+                }
+                continue;
+            }
+            let verdict = classify(&err);
+            let (rate_limited, system_busy) = match verdict {
+                Verdict::Retry {
+                    rate_limited,
+                    system_busy,
+                } => (rate_limited, system_busy),
+                Verdict::Unknown if spec.idempotent => (false, false),
+                Verdict::Unknown => {
+                    return (Err(outcome_unknown(spec, err)), attempts);
+                }
+                Verdict::Fail => return (Err(err), attempts),
+            };
+            if system_busy {
+                busy_retries += 1;
+            }
+            let retries_left = attempts < policy.max_attempts
+                && (!system_busy || busy_retries <= policy.max_system_busy_retries);
+            let wait = policy.backoff(attempts, rate_limited, &mut jitter);
+            if !retries_left || Instant::now() + wait >= deadline {
+                return (Err(err), attempts);
+            }
+            tracing::debug!(error = %err, wait_ms = wait.as_millis() as u64, "retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One attempt within `deadline`. On failure also returns the token used, so it can
+    /// be invalidated.
     async fn attempt(
         &self,
         spec: &EndpointSpec,
         prepared: &Prepared,
+        deadline: Instant,
     ) -> Result<(RawAnswer, Status), (Error, Option<AccessToken>)> {
+        let remaining = || deadline.saturating_duration_since(Instant::now());
         let token = match spec.auth {
-            Auth::Token => Some(self.access_token().await.map_err(|e| (e, None))?),
+            Auth::Token => {
+                // Nothing was sent yet: running out of time here is a plain timeout.
+                match tokio::time::timeout(remaining(), self.access_token()).await {
+                    Ok(token) => Some(token.map_err(|e| (e, None))?),
+                    Err(_) => return Err((deadline_passed(spec), None)),
+                }
+            }
             Auth::None => None,
         };
-        let answer = self
-            .round_trip(spec, prepared, token.as_ref())
-            .await
-            .map_err(|e| (e, token.clone()))?;
+        #[cfg(feature = "rate-limit")]
+        if let Some(limiter) = &self.inner.limiter
+            && tokio::time::timeout(remaining(), limiter.until_key_ready(&spec.name))
+                .await
+                .is_err()
+        {
+            return Err((deadline_passed(spec), None));
+        }
+        let answer = match tokio::time::timeout(
+            remaining(),
+            self.round_trip(spec, prepared, token.as_ref()),
+        )
+        .await
+        {
+            Ok(answer) => answer.map_err(|e| (e, token.clone()))?,
+            // The request may be on the wire: for a non-idempotent call that is "unknown".
+            Err(_) => {
+                let err = deadline_passed(spec);
+                let err = if spec.idempotent {
+                    err
+                } else {
+                    outcome_unknown(spec, err)
+                };
+                return Err((err, None));
+            }
+        };
         match decode::status(spec, answer.status, &answer.body) {
             Ok(status) => Ok((answer, status)),
             Err(err) => Err((err, token)),
@@ -326,6 +434,10 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     token_refresh_margin: Duration,
+    retry: RetryPolicy,
+    token_store: Option<Arc<dyn TokenStore>>,
+    #[cfg(feature = "rate-limit")]
+    rate_limit: Option<std::num::NonZeroU32>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -374,6 +486,28 @@ impl ClientBuilder {
         self
     }
 
+    /// How calls are retried. Default [`RetryPolicy::default`]; [`RetryPolicy::none`] off.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Where tokens are kept. Default: this process only. Give several processes of one
+    /// app the same shared store (e.g. `RedisTokenStore` with the `redis` feature) and they
+    /// share one token and one refresh.
+    pub fn token_store(mut self, store: impl TokenStore) -> Self {
+        self.token_store = Some(Arc::new(store));
+        self
+    }
+
+    /// At most `calls_per_second` calls per API (endpoint) from this client, waiting for a
+    /// slot instead of running into DingTalk's 90018 (standard plan: 20 per API per app).
+    #[cfg(feature = "rate-limit")]
+    pub fn rate_limit(mut self, calls_per_second: u32) -> Self {
+        self.rate_limit = std::num::NonZeroU32::new(calls_per_second);
+        self
+    }
+
     /// How long before expiry the token is refreshed. Default 5 minutes.
     pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
         self.token_refresh_margin = margin;
@@ -407,9 +541,17 @@ impl ClientBuilder {
                 http,
                 base_url,
                 v1_base_url,
+                tokens: TokenCache::new(
+                    self.app_key.clone(),
+                    self.token_refresh_margin,
+                    self.token_store
+                        .unwrap_or_else(|| Arc::new(MemoryTokenStore::new())),
+                ),
+                retry: self.retry,
+                #[cfg(feature = "rate-limit")]
+                limiter: self.rate_limit.map(crate::limit::Limiter::per_second),
                 app_key: self.app_key,
                 app_secret: self.app_secret,
-                tokens: TokenCache::new(self.token_refresh_margin),
             }),
         })
     }
@@ -436,4 +578,17 @@ fn default_http(
     builder
         .build()
         .map_err(|err| Error::Config(format!("cannot build the HTTP client: {err}")))
+}
+
+fn outcome_unknown(spec: &EndpointSpec, cause: Error) -> Error {
+    Error::OutcomeUnknown(Box::new(OutcomeUnknown {
+        endpoint: spec.name,
+        cause,
+    }))
+}
+
+fn deadline_passed(spec: &EndpointSpec) -> Error {
+    Error::DeadlineExceeded {
+        endpoint: spec.name,
+    }
 }

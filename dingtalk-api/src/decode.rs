@@ -28,6 +28,37 @@ struct ClassicStatus {
     sub_msg: Option<String>,
 }
 
+/// DingTalk's per-IP ban answer: no errcode, but `{"status":1111,"wait":5,"punish":"deny"}`
+/// (wait in minutes), or an HTML page with a 2xx/403 status.
+#[derive(Deserialize)]
+struct IpBanAnswer {
+    #[serde(default, deserialize_with = "lenient")]
+    status: Option<i64>,
+    #[serde(default, deserialize_with = "lenient")]
+    punish: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    wait: Option<i64>,
+}
+
+const DEFAULT_BAN: std::time::Duration = std::time::Duration::from_secs(300);
+
+fn ip_ban(http_status: u16, body: &[u8]) -> Option<std::time::Duration> {
+    let text = body.trim_ascii_start();
+    if text.starts_with(b"<") {
+        return ((200..300).contains(&http_status) || http_status == 403).then_some(DEFAULT_BAN);
+    }
+    let answer: IpBanAnswer = serde_json::from_slice(body).ok()?;
+    let banned = answer.status == Some(1111) || answer.punish.as_deref() == Some("deny");
+    banned.then(|| {
+        answer
+            .wait
+            .filter(|minutes| (1..=60).contains(minutes))
+            .map_or(DEFAULT_BAN, |minutes| {
+                std::time::Duration::from_secs(minutes as u64 * 60)
+            })
+    })
+}
+
 #[derive(Deserialize)]
 struct V1Status {
     #[serde(default, deserialize_with = "lenient")]
@@ -72,6 +103,13 @@ pub(crate) fn status(spec: &EndpointSpec, http_status: u16, body: &[u8]) -> Resu
 }
 
 fn classic_status(spec: &EndpointSpec, http_status: u16, body: &[u8]) -> Result<Status, Error> {
+    if let Some(wait) = ip_ban(http_status, body) {
+        return Err(Error::IpBanned {
+            endpoint: spec.name,
+            wait,
+            body: String::from_utf8_lossy(body).into_owned(),
+        });
+    }
     let parsed: ClassicStatus = match serde_json::from_slice(body) {
         Ok(parsed) => parsed,
         Err(err) => {

@@ -25,6 +25,18 @@ pub enum Error {
     },
     /// The client is misconfigured (bad base URL, missing credentials).
     Config(String),
+    /// A non-idempotent call (a send, a create) may have been processed by DingTalk, but no
+    /// answer arrived. It was not repeated, to never duplicate it: check before sending again.
+    OutcomeUnknown(Box<OutcomeUnknown>),
+    /// The call's deadline passed before an answer (for reads; writes get `OutcomeUnknown`).
+    DeadlineExceeded { endpoint: &'static str },
+    /// DingTalk banned this egress IP for a while (more than 10,000 calls in 20 s from one
+    /// IP). Not retried: every call fails until `wait` has passed.
+    IpBanned {
+        endpoint: &'static str,
+        wait: std::time::Duration,
+        body: String,
+    },
 }
 
 impl Error {
@@ -40,6 +52,12 @@ impl Error {
     pub fn is_token_invalid(&self) -> bool {
         self.code().is_some_and(ErrorCode::is_token_invalid)
     }
+
+    /// True when DingTalk may have processed the call although it failed (see
+    /// [`Error::OutcomeUnknown`]).
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, Error::OutcomeUnknown(_))
+    }
 }
 
 impl fmt::Display for Error {
@@ -53,6 +71,19 @@ impl fmt::Display for Error {
                 write!(f, "{endpoint}: cannot encode the request: {source}")
             }
             Error::Config(message) => write!(f, "client configuration: {message}"),
+            Error::OutcomeUnknown(unknown) => unknown.fmt(f),
+            Error::DeadlineExceeded { endpoint } => {
+                write!(
+                    f,
+                    "{endpoint}: the call's deadline passed before an answer arrived"
+                )
+            }
+            Error::IpBanned { endpoint, wait, .. } => write!(
+                f,
+                "{endpoint}: DingTalk is refusing this IP address for about {} s (too many calls \
+                 from one IP); not retried",
+                wait.as_secs()
+            ),
         }
     }
 }
@@ -62,8 +93,29 @@ impl std::error::Error for Error {
         match self {
             Error::Transport(err) => Some(&err.source),
             Error::Encode { source, .. } => Some(source),
+            Error::OutcomeUnknown(unknown) => Some(&unknown.cause),
             _ => None,
         }
+    }
+}
+
+/// A non-idempotent call that may or may not have taken effect.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct OutcomeUnknown {
+    pub endpoint: &'static str,
+    /// What happened on the wire (timeout, dropped connection, gateway error).
+    pub cause: Error,
+}
+
+impl fmt::Display for OutcomeUnknown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: DingTalk may have processed this call, but no answer arrived ({}); it was not \
+             repeated because repeating it could duplicate it",
+            self.endpoint, self.cause
+        )
     }
 }
 

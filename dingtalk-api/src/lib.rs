@@ -22,15 +22,21 @@ mod client;
 pub mod decode;
 pub mod endpoint;
 pub mod error;
+#[cfg(feature = "rate-limit")]
+mod limit;
 pub mod paging;
-mod token;
+#[cfg(feature = "redis")]
+pub mod redis_store;
+pub mod retry;
+pub mod token;
 #[doc(hidden)]
 pub mod wire;
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_V1_BASE_URL, Response};
 pub use endpoint::Endpoint;
 pub use error::{ApiError, DecodeError, Error, ErrorCode};
-pub use token::AccessToken;
+pub use retry::RetryPolicy;
+pub use token::{AccessToken, MemoryTokenStore, StoredToken, TokenStore};
 
 include!(concat!(env!("OUT_DIR"), "/api.rs"));
 
