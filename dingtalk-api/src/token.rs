@@ -129,6 +129,29 @@ const REFRESH_LOCK_TTL: Duration = Duration::from_secs(10);
 /// How often a process that lost the refresh race looks for the winner's token.
 const REFRESH_POLL: Duration = Duration::from_millis(50);
 
+/// Releases the shared refresh lock if the refreshing future is dropped midway, so other
+/// processes do not wait for the lock's expiry.
+struct SharedLock {
+    store: Arc<dyn TokenStore>,
+    app_key: String,
+    held: bool,
+}
+
+impl Drop for SharedLock {
+    fn drop(&mut self) {
+        if !self.held {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let store = self.store.clone();
+            let app_key = std::mem::take(&mut self.app_key);
+            runtime.spawn(async move {
+                let _ = store.unlock_refresh(&app_key).await;
+            });
+        }
+    }
+}
+
 /// The in-process cache, the single-flight lock, and the shared store.
 pub(crate) struct TokenCache {
     app_key: String,
@@ -222,7 +245,13 @@ impl TokenCache {
                 break;
             }
         }
+        let mut lock = SharedLock {
+            store: self.store.clone(),
+            app_key: self.app_key.clone(),
+            held: true,
+        };
         let result = self.refresh_locked(fetch).await;
+        lock.held = false;
         let unlocked = self.store.unlock_refresh(&self.app_key).await;
         let token = result?;
         unlocked?;
