@@ -227,7 +227,11 @@ impl Client {
         let mut token_refreshed = false;
         loop {
             attempts += 1;
-            let (err, stale) = match self.attempt(spec, prepared, deadline).await {
+            let Failure {
+                error: err,
+                stale,
+                request_sent,
+            } = match self.attempt(spec, prepared, deadline).await {
                 Ok(answer) => return (Ok(answer), attempts),
                 Err(failure) => failure,
             };
@@ -236,20 +240,20 @@ impl Client {
             if err.is_token_invalid() && spec.auth == Auth::Token && !token_refreshed {
                 token_refreshed = true;
                 tracing::debug!("access token rejected; refreshing once");
-                if let Some(stale) = stale
-                    && let Err(store_err) = self.inner.tokens.invalidate(&stale).await
-                {
-                    return (Err(store_err), attempts);
+                if let Some(stale) = stale {
+                    self.inner.tokens.invalidate(&stale).await;
                 }
                 continue;
             }
+            // Failing to get a token means the call itself never left: judge it as a read.
+            let idempotent = spec.idempotent || !request_sent;
             let verdict = classify(&err);
             let (rate_limited, system_busy) = match verdict {
                 Verdict::Retry {
                     rate_limited,
                     system_busy,
                 } => (rate_limited, system_busy),
-                Verdict::Unknown if spec.idempotent => (false, false),
+                Verdict::Unknown if idempotent => (false, false),
                 Verdict::Unknown => {
                     return (Err(outcome_unknown(spec, err)), attempts);
                 }
@@ -269,21 +273,20 @@ impl Client {
         }
     }
 
-    /// One attempt within `deadline`. On failure also returns the token used, so it can
-    /// be invalidated.
+    /// One attempt within `deadline`.
     async fn attempt(
         &self,
         spec: &EndpointSpec,
         prepared: &Prepared,
         deadline: Instant,
-    ) -> Result<(RawAnswer, Status), (Error, Option<AccessToken>)> {
+    ) -> Result<(RawAnswer, Status), Failure> {
         let remaining = || deadline.saturating_duration_since(Instant::now());
         let token = match spec.auth {
             Auth::Token => {
                 // Nothing was sent yet: running out of time here is a plain timeout.
                 match tokio::time::timeout(remaining(), self.access_token()).await {
-                    Ok(token) => Some(token.map_err(|e| (e, None))?),
-                    Err(_) => return Err((deadline_passed(spec), None)),
+                    Ok(token) => Some(token.map_err(Failure::before_sending)?),
+                    Err(_) => return Err(Failure::before_sending(deadline_passed(spec))),
                 }
             }
             Auth::None => None,
@@ -294,15 +297,20 @@ impl Client {
                 .await
                 .is_err()
         {
-            return Err((deadline_passed(spec), None));
+            return Err(Failure::before_sending(deadline_passed(spec)));
         }
+        let sent = |error: Error, stale: Option<AccessToken>| Failure {
+            error,
+            stale,
+            request_sent: true,
+        };
         let answer = match tokio::time::timeout(
             remaining(),
             self.round_trip(spec, prepared, token.as_ref()),
         )
         .await
         {
-            Ok(answer) => answer.map_err(|e| (e, token.clone()))?,
+            Ok(answer) => answer.map_err(|e| sent(e, token.clone()))?,
             // The request may be on the wire: for a non-idempotent call that is "unknown".
             Err(_) => {
                 let err = deadline_passed(spec);
@@ -311,12 +319,12 @@ impl Client {
                 } else {
                     outcome_unknown(spec, err)
                 };
-                return Err((err, None));
+                return Err(sent(err, None));
             }
         };
         match decode::status(spec, answer.status, &answer.body) {
             Ok(status) => Ok((answer, status)),
-            Err(err) => Err((err, token)),
+            Err(err) => Err(sent(err, token)),
         }
     }
 
@@ -590,5 +598,23 @@ fn outcome_unknown(spec: &EndpointSpec, cause: Error) -> Error {
 fn deadline_passed(spec: &EndpointSpec) -> Error {
     Error::DeadlineExceeded {
         endpoint: spec.name,
+    }
+}
+
+/// A failed attempt: the error, the token it used (to invalidate if DingTalk rejected it),
+/// and whether the request itself was sent (a failed token fetch sends nothing).
+struct Failure {
+    error: Error,
+    stale: Option<AccessToken>,
+    request_sent: bool,
+}
+
+impl Failure {
+    fn before_sending(error: Error) -> Self {
+        Failure {
+            error,
+            stale: None,
+            request_sent: false,
+        }
     }
 }

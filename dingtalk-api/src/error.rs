@@ -25,6 +25,9 @@ pub enum Error {
     },
     /// The client is misconfigured (bad base URL, missing credentials).
     Config(String),
+    /// A shared token store failed (calls go on with this process's own token; this error
+    /// reaches you only from the store's own methods).
+    TokenStore(String),
     /// A non-idempotent call (a send, a create) may have been processed by DingTalk, but no
     /// answer arrived. It was not repeated, to never duplicate it: check before sending again.
     OutcomeUnknown(Box<OutcomeUnknown>),
@@ -71,6 +74,7 @@ impl fmt::Display for Error {
                 write!(f, "{endpoint}: cannot encode the request: {source}")
             }
             Error::Config(message) => write!(f, "client configuration: {message}"),
+            Error::TokenStore(message) => write!(f, "token store: {message}"),
             Error::OutcomeUnknown(unknown) => unknown.fmt(f),
             Error::DeadlineExceeded { endpoint } => {
                 write!(

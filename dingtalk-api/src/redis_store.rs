@@ -1,1 +1,439 @@
+//! A [`TokenStore`] in Redis, so that every process of one app shares one access token and
+//! one refresh (feature `redis`).
+//!
+//! ```no_run
+//! # fn demo() -> Result<(), dingtalk_api::Error> {
+//! use dingtalk_api::Client;
+//! use dingtalk_api::redis_store::RedisTokenStore;
+//!
+//! let store = RedisTokenStore::new("redis://127.0.0.1:6379/0")?.with_prefix("myapp:dingtalk:");
+//! let client = Client::builder("app key", "app secret").token_store(store).build()?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Two keys per app key, both under the prefix (default `dingtalk:`):
+//!
+//! - `<prefix>token:<app_key>`: `1|<obtained_ms>|<expires_ms>|<token>` (Unix milliseconds),
+//!   set with `PX` equal to the token's remaining lifetime, so Redis drops it when DingTalk
+//!   would reject it anyway;
+//! - `<prefix>refresh-lock:<app_key>`: taken with `SET NX PX ttl` and holding an owner id
+//!   unique to one [`RedisTokenStore`] value. The expiry frees the lock if its holder dies.
+//!
+//! Releasing the lock and invalidating a token are compare-and-delete Lua scripts: a plain
+//! `GET` then `DEL` would race with other processes, and an unconditional `DEL` could remove
+//! a lock that expired and was taken by someone else, or a newer token saved after the
+//! rejected one.
+//!
+//! Give each [`Client`](crate::Client) its own store value (they share the data through
+//! Redis): the refresh lock belongs to one store value, so two clients sharing one value
+//! could release each other's lock.
 
+use std::collections::hash_map::RandomState;
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, RedisError, Script};
+
+use crate::Error;
+use crate::token::{AccessToken, StoreFuture, StoredToken, TokenStore};
+
+/// The key prefix when none is given.
+pub const DEFAULT_PREFIX: &str = "dingtalk:";
+
+/// How long connecting to Redis may take before a store call fails.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long one Redis command may take before a store call fails (the redis crate's default
+/// of 500 ms is tight for a busy server; a store error fails the DingTalk call).
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The version tag of the stored value's format.
+const FORMAT: &str = "1";
+
+/// Deletes the token key only if it still holds the rejected token (`ARGV[1]`). Another
+/// process may already have saved a newer token there, which must stay.
+const INVALIDATE_SCRIPT: &str = r"
+local stored = redis.call('GET', KEYS[1])
+if stored then
+  local token = string.match(stored, '^1|%d+|%d+|(.*)$')
+  if token == ARGV[1] then
+    return redis.call('DEL', KEYS[1])
+  end
+end
+return 0
+";
+
+/// Deletes the lock key only if this store (`ARGV[1]`) holds it. After our lock expired,
+/// another process may hold it; deleting that would let a third one refresh as well.
+const UNLOCK_SCRIPT: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+/// A [`TokenStore`] in Redis: several processes of one app share the token and refresh it
+/// once. See the [module documentation](self) for the keys it uses.
+///
+/// One multiplexed connection is opened on first use and shared by all calls; it is driven
+/// by a task on the Tokio runtime of that first call. A connection that breaks is dropped
+/// and a new one is opened by the next call.
+///
+/// Redis failures are reported as [`Error::TokenStore`] (a bad URL as [`Error::Config`]); the
+/// message never holds a token or the URL's password, and neither does `Debug`.
+pub struct RedisTokenStore {
+    client: redis::Client,
+    /// The URL with its password replaced, for `Debug`.
+    shown_url: String,
+    prefix: String,
+    /// The value of the refresh lock while this store holds it.
+    owner: String,
+    /// The shared connection, once opened. A std mutex: it is only held to clone or swap.
+    connection: Mutex<Option<MultiplexedConnection>>,
+    /// Held while opening the connection, so that concurrent first calls open one.
+    connecting: tokio::sync::Mutex<()>,
+    invalidate_script: Script,
+    unlock_script: Script,
+}
+
+impl RedisTokenStore {
+    /// A store at `redis_url` (`redis://[user:password@]host[:port][/db]`, or
+    /// `redis+unix:///path?db=0&pass=…`). Nothing is connected until the first call.
+    pub fn new(redis_url: &str) -> Result<Self, Error> {
+        let shown_url = redact_url(redis_url);
+        let client = redis::Client::open(redis_url).map_err(|err| {
+            Error::Config(format!(
+                "token store: invalid Redis URL `{shown_url}`: {err}"
+            ))
+        })?;
+        Ok(RedisTokenStore {
+            client,
+            shown_url,
+            prefix: DEFAULT_PREFIX.to_string(),
+            owner: owner_id(),
+            connection: Mutex::new(None),
+            connecting: tokio::sync::Mutex::new(()),
+            invalidate_script: Script::new(INVALIDATE_SCRIPT),
+            unlock_script: Script::new(UNLOCK_SCRIPT),
+        })
+    }
+
+    /// Puts every key under `prefix` instead of `dingtalk:` (e.g. to share one Redis
+    /// database between environments). All processes of one app must use the same prefix.
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// The key holding the token of `app_key`.
+    pub fn token_key(&self, app_key: &str) -> String {
+        format!("{}token:{app_key}", self.prefix)
+    }
+
+    /// The key of the refresh lock of `app_key`.
+    pub fn lock_key(&self, app_key: &str) -> String {
+        format!("{}refresh-lock:{app_key}", self.prefix)
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<MultiplexedConnection>> {
+        self.connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The shared connection, opened on first use (once, however many callers race).
+    async fn connection(&self) -> Result<MultiplexedConnection, Error> {
+        if let Some(connection) = self.slot().as_ref() {
+            return Ok(connection.clone());
+        }
+        let _connecting = self.connecting.lock().await;
+        if let Some(connection) = self.slot().as_ref() {
+            return Ok(connection.clone());
+        }
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT));
+        let connection = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .map_err(|err| store_error("connect", &err))?;
+        *self.slot() = Some(connection.clone());
+        Ok(connection)
+    }
+
+    /// Maps a Redis failure, dropping the shared connection if it is broken so that the
+    /// next call reconnects.
+    fn check<T>(&self, operation: &str, result: Result<T, RedisError>) -> Result<T, Error> {
+        result.map_err(|err| {
+            if err.is_io_error() || err.is_connection_dropped() || err.is_unrecoverable_error() {
+                *self.slot() = None;
+            }
+            store_error(operation, &err)
+        })
+    }
+}
+
+impl fmt::Debug for RedisTokenStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisTokenStore")
+            .field("url", &self.shown_url)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenStore for RedisTokenStore {
+    fn load<'a>(&'a self, app_key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+        Box::pin(async move {
+            let mut connection = self.connection().await?;
+            let key = self.token_key(app_key);
+            let value: Option<String> = self.check(
+                "load",
+                redis::cmd("GET")
+                    .arg(&key)
+                    .query_async(&mut connection)
+                    .await,
+            )?;
+            let Some(value) = value else {
+                return Ok(None);
+            };
+            let parsed = decode(&value);
+            if parsed.is_none() {
+                // Not fatal: treated as absent, so the next refresh overwrites it. The value
+                // itself may hold a token and is not logged.
+                tracing::warn!(key = %key, len = value.len(), "ignoring a malformed stored token");
+            }
+            Ok(parsed)
+        })
+    }
+
+    fn save<'a>(&'a self, app_key: &'a str, token: &'a StoredToken) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let remaining = token
+                .expires_at
+                .duration_since(SystemTime::now())
+                .unwrap_or_default();
+            let remaining_ms = remaining.as_millis().min(u64::MAX as u128) as u64;
+            if remaining_ms == 0 {
+                // Already expired: nothing worth sharing.
+                return Ok(());
+            }
+            let value = encode(token)?;
+            let mut connection = self.connection().await?;
+            self.check(
+                "save",
+                redis::cmd("SET")
+                    .arg(self.token_key(app_key))
+                    .arg(value)
+                    .arg("PX")
+                    .arg(remaining_ms)
+                    .query_async::<()>(&mut connection)
+                    .await,
+            )
+        })
+    }
+
+    fn invalidate<'a>(&'a self, app_key: &'a str, stale: &'a AccessToken) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let mut connection = self.connection().await?;
+            self.check(
+                "invalidate",
+                self.invalidate_script
+                    .key(self.token_key(app_key))
+                    .arg(stale.secret())
+                    .invoke_async::<i64>(&mut connection)
+                    .await,
+            )?;
+            Ok(())
+        })
+    }
+
+    fn try_lock_refresh<'a>(&'a self, app_key: &'a str, ttl: Duration) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let ttl_ms = ttl.as_millis().clamp(1, u64::MAX as u128) as u64;
+            let mut connection = self.connection().await?;
+            // `SET NX` answers OK when it set the key and nil when someone holds it.
+            let taken: Option<String> = self.check(
+                "lock",
+                redis::cmd("SET")
+                    .arg(self.lock_key(app_key))
+                    .arg(&self.owner)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(ttl_ms)
+                    .query_async(&mut connection)
+                    .await,
+            )?;
+            Ok(taken.is_some())
+        })
+    }
+
+    fn unlock_refresh<'a>(&'a self, app_key: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let mut connection = self.connection().await?;
+            self.check(
+                "unlock",
+                self.unlock_script
+                    .key(self.lock_key(app_key))
+                    .arg(&self.owner)
+                    .invoke_async::<i64>(&mut connection)
+                    .await,
+            )?;
+            Ok(())
+        })
+    }
+}
+
+/// A Redis failure as this crate's error. The redis crate's messages hold neither command
+/// arguments (tokens) nor the password.
+fn store_error(operation: &str, err: &RedisError) -> Error {
+    Error::TokenStore(format!("Redis {operation} failed: {err}"))
+}
+
+fn unix_ms(time: SystemTime) -> Result<u64, Error> {
+    time.duration_since(UNIX_EPOCH)
+        .map(|since| since.as_millis().min(u64::MAX as u128) as u64)
+        .map_err(|_| Error::TokenStore("a token time before 1970".into()))
+}
+
+fn encode(token: &StoredToken) -> Result<String, Error> {
+    Ok(format!(
+        "{FORMAT}|{}|{}|{}",
+        unix_ms(token.obtained_at)?,
+        unix_ms(token.expires_at)?,
+        token.token.secret()
+    ))
+}
+
+fn decode(value: &str) -> Option<StoredToken> {
+    let mut parts = value.splitn(4, '|');
+    if parts.next()? != FORMAT {
+        return None;
+    }
+    let obtained_ms: u64 = parts.next()?.parse().ok()?;
+    let expires_ms: u64 = parts.next()?.parse().ok()?;
+    let token = parts.next()?;
+    if token.is_empty() {
+        return None;
+    }
+    Some(StoredToken {
+        token: AccessToken::new(token),
+        obtained_at: UNIX_EPOCH + Duration::from_millis(obtained_ms),
+        expires_at: UNIX_EPOCH + Duration::from_millis(expires_ms),
+    })
+}
+
+/// `url` with the password (in the userinfo, or `pass=` of a unix-socket URL) replaced.
+fn redact_url(url: &str) -> String {
+    let Ok(mut parsed) = reqwest::Url::parse(url) else {
+        return "<unparsable URL>".to_string();
+    };
+    if parsed.password().is_some() {
+        // Cannot fail: a URL with a password has a host.
+        let _ = parsed.set_password(Some("redacted"));
+    }
+    if parsed.query().is_some() {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if key.contains("pass") {
+                    "redacted".to_string()
+                } else {
+                    value.into_owned()
+                };
+                (key.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
+}
+
+/// A lock owner id unique to one store value: 128 bits from std's randomly seeded hasher
+/// (no RNG dependency), plus the process id and a counter for readability when debugging.
+fn owner_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let pid = std::process::id();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    let mut random = [0u64; 2];
+    for (index, part) in random.iter_mut().enumerate() {
+        let mut hasher = RandomState::new().build_hasher();
+        hasher.write_usize(index);
+        hasher.write_u32(pid);
+        hasher.write_u64(count);
+        hasher.write_u128(nanos);
+        *part = hasher.finish();
+    }
+    format!("{:016x}{:016x}-{pid}-{count}", random[0], random[1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_value_round_trips() {
+        let obtained_at = UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+        let token = StoredToken {
+            token: AccessToken::new("a|token|with|bars"),
+            obtained_at,
+            expires_at: obtained_at + Duration::from_secs(7200),
+        };
+        let value = encode(&token).unwrap();
+        assert_eq!(
+            value, "1|1700000000123|1700007200123|a|token|with|bars",
+            "format changed: old processes sharing the Redis could not read it"
+        );
+        assert_eq!(decode(&value), Some(token));
+    }
+
+    #[test]
+    fn malformed_values_are_absent() {
+        for value in ["", "1|x|2|t", "2|1|2|t", "1|1|2|", "1|1|2", "token"] {
+            assert_eq!(decode(value), None, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(
+            redact_url("redis://user:hunter2@127.0.0.1:6379/1"),
+            "redis://user:redacted@127.0.0.1:6379/1"
+        );
+        assert_eq!(
+            redact_url("redis://:hunter2@localhost"),
+            "redis://:redacted@localhost"
+        );
+        assert_eq!(
+            redact_url("redis+unix:///run/redis.sock?db=2&pass=hunter2"),
+            "redis+unix:///run/redis.sock?db=2&pass=redacted"
+        );
+        assert_eq!(redact_url("redis://h:1/0"), "redis://h:1/0");
+        assert_eq!(redact_url("not a url hunter2"), "<unparsable URL>");
+    }
+
+    #[test]
+    fn owner_ids_differ() {
+        let a = owner_id();
+        let b = owner_id();
+        assert_ne!(a, b);
+        assert_ne!(a[..32], b[..32]);
+    }
+
+    #[test]
+    fn bad_url_error_holds_no_password() {
+        let err = RedisTokenStore::new("http://user:hunter2@host/").unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(text.contains("token store"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+}

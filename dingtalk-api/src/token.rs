@@ -125,7 +125,8 @@ struct Cached {
 }
 
 /// How long a refresher may hold the shared lock before others stop waiting for it.
-const REFRESH_LOCK_TTL: Duration = Duration::from_secs(10);
+/// Longer than a slow `gettoken` (the HTTP timeout defaults to 30 s).
+const REFRESH_LOCK_TTL: Duration = Duration::from_secs(35);
 /// How often a process that lost the refresh race looks for the winner's token.
 const REFRESH_POLL: Duration = Duration::from_millis(50);
 
@@ -226,18 +227,14 @@ impl TokenCache {
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
-        if let Some(token) = self.load_fresh().await? {
+        if let Some(token) = self.load_fresh().await {
             return Ok(token);
         }
         // Become the one refresher across processes, or wait for the one who is.
         let waited_since = std::time::Instant::now();
-        while !self
-            .store
-            .try_lock_refresh(&self.app_key, REFRESH_LOCK_TTL)
-            .await?
-        {
+        while !self.try_lock().await {
             tokio::time::sleep(REFRESH_POLL).await;
-            if let Some(token) = self.load_fresh().await? {
+            if let Some(token) = self.load_fresh().await {
                 return Ok(token);
             }
             if waited_since.elapsed() > REFRESH_LOCK_TTL {
@@ -252,18 +249,37 @@ impl TokenCache {
         };
         let result = self.refresh_locked(fetch).await;
         lock.held = false;
-        let unlocked = self.store.unlock_refresh(&self.app_key).await;
-        let token = result?;
-        unlocked?;
-        Ok(token)
+        if let Err(err) = self.store.unlock_refresh(&self.app_key).await {
+            tracing::warn!(error = %err, "token store: releasing the refresh lock failed");
+        }
+        result
     }
 
-    async fn load_fresh(&self) -> Result<Option<AccessToken>, Error> {
-        Ok(self
+    // A failing shared store must not stop DingTalk calls: every store operation below
+    // degrades to "this process only" and logs why.
+
+    async fn load_fresh(&self) -> Option<AccessToken> {
+        match self.store.load(&self.app_key).await {
+            Ok(stored) => stored.and_then(|stored| self.adopt(stored)),
+            Err(err) => {
+                tracing::warn!(error = %err, "token store: load failed; using this process only");
+                None
+            }
+        }
+    }
+
+    async fn try_lock(&self) -> bool {
+        match self
             .store
-            .load(&self.app_key)
-            .await?
-            .and_then(|stored| self.adopt(stored)))
+            .try_lock_refresh(&self.app_key, REFRESH_LOCK_TTL)
+            .await
+        {
+            Ok(locked) => locked,
+            Err(err) => {
+                tracing::warn!(error = %err, "token store: refresh lock failed; refreshing anyway");
+                true
+            }
+        }
     }
 
     async fn refresh_locked<F, Fut>(&self, fetch: F) -> Result<AccessToken, Error>
@@ -272,7 +288,7 @@ impl TokenCache {
         Fut: Future<Output = Result<(AccessToken, Duration), Error>>,
     {
         // The previous holder may have saved a token just before we got the lock.
-        if let Some(token) = self.load_fresh().await? {
+        if let Some(token) = self.load_fresh().await {
             return Ok(token);
         }
         let (token, lifetime) = fetch().await?;
@@ -282,7 +298,9 @@ impl TokenCache {
             obtained_at,
             expires_at: obtained_at + lifetime,
         };
-        self.store.save(&self.app_key, &stored).await?;
+        if let Err(err) = self.store.save(&self.app_key, &stored).await {
+            tracing::warn!(error = %err, "token store: save failed; the token stays in this process");
+        }
         let refresh_at = self.refresh_at(&stored);
         *self
             .current
@@ -296,7 +314,7 @@ impl TokenCache {
 
     /// Forgets `stale` (DingTalk rejected it), here and in the store, unless another caller
     /// already replaced it.
-    pub(crate) async fn invalidate(&self, stale: &AccessToken) -> Result<(), Error> {
+    pub(crate) async fn invalidate(&self, stale: &AccessToken) {
         {
             let mut guard = self
                 .current
@@ -306,6 +324,8 @@ impl TokenCache {
                 *guard = None;
             }
         }
-        self.store.invalidate(&self.app_key, stale).await
+        if let Err(err) = self.store.invalidate(&self.app_key, stale).await {
+            tracing::warn!(error = %err, "token store: invalidate failed");
+        }
     }
 }
