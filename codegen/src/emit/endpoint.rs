@@ -127,7 +127,7 @@ pub fn endpoint(
         pub fn #method_ident(
             &self,
             request: #request_ident,
-        ) -> impl std::future::Future<Output = Result<#output, crate::Error>> + Send + 'c {
+        ) -> impl std::future::Future<Output = Result<#output, crate::Error>> + Send + use<'c> {
             self.client.send(request)
         }
     };
