@@ -18,13 +18,15 @@ pub struct Status {
 struct ClassicStatus {
     #[serde(default, deserialize_with = "lenient")]
     errcode: Option<i64>,
-    #[serde(default, deserialize_with = "lenient")]
+    // Texts accept any JSON (an object is kept as its JSON text): a strange errmsg must
+    // never hide the errcode next to it.
+    #[serde(default, deserialize_with = "crate::wire::de::any_text")]
     errmsg: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "crate::wire::de::any_text")]
     request_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "crate::wire::de::any_text")]
     sub_code: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "crate::wire::de::any_text")]
     sub_msg: Option<String>,
 }
 
@@ -74,8 +76,19 @@ fn decode_error(
     http_status: u16,
     body: &[u8],
     path: Option<String>,
-    message: String,
+    mut message: String,
 ) -> Error {
+    // serde repeats the offending value in its message; a megabyte string must not make a
+    // megabyte error message (the raw body is kept whole in `body`).
+    const MAX_MESSAGE: usize = 300;
+    if message.len() > MAX_MESSAGE {
+        let cut = (0..=MAX_MESSAGE)
+            .rev()
+            .find(|i| message.is_char_boundary(*i))
+            .unwrap_or(0);
+        message.truncate(cut);
+        message.push('…');
+    }
     Error::Decode(Box::new(DecodeError {
         endpoint: spec.name,
         http_status,
@@ -109,6 +122,16 @@ fn classic_status(spec: &EndpointSpec, http_status: u16, body: &[u8]) -> Result<
             wait,
             body: String::from_utf8_lossy(body).into_owned(),
         });
+    }
+    // Every DingTalk answer is a JSON object; serde would also read an array as a struct,
+    // position by position, which would misread garbage as data.
+    if !body.trim_ascii_start().starts_with(b"{") {
+        let message = if body.trim_ascii().is_empty() {
+            "the body is empty".to_string()
+        } else {
+            "not a DingTalk JSON answer: expected a JSON object".to_string()
+        };
+        return Err(decode_error(spec, http_status, body, None, message));
     }
     let parsed: ClassicStatus = match serde_json::from_slice(body) {
         Ok(parsed) => parsed,
@@ -184,6 +207,25 @@ struct ResultField<T> {
 struct LenientResultField<T> {
     #[serde(deserialize_with = "crate::wire::de::lenient")]
     result: T,
+}
+
+#[derive(Deserialize)]
+#[serde(bound = "T: serde::de::DeserializeOwned + Default")]
+struct NullableResultField<T> {
+    #[serde(default, deserialize_with = "crate::wire::de::nullable")]
+    result: T,
+}
+
+/// A `result` that is a list or map of objects: `null` or absent is the empty collection.
+pub fn nullable_result<T: serde::de::DeserializeOwned + Default>(
+    spec: &EndpointSpec,
+    http_status: u16,
+    body: &[u8],
+) -> Result<T, Error> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize::<_, NullableResultField<T>>(&mut de)
+        .map(|wrapper| wrapper.result)
+        .map_err(|err| path_error(spec, http_status, body, err))
 }
 
 /// A `result` that is a plain value (`true`, `[1,2]`), decoded leniently (`"true"`, `null`).

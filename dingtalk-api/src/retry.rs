@@ -141,6 +141,8 @@ pub(crate) fn classify(error: &Error) -> Verdict {
             },
             _ => Verdict::Fail,
         },
+        // Built wrong locally (e.g. a URL too long to send): nothing left, nothing to retry.
+        Error::Transport(transport) if transport.source.is_builder() => Verdict::Fail,
         Error::Transport(transport) if transport.is_connect() => Verdict::Retry {
             rate_limited: false,
             system_busy: false,

@@ -99,6 +99,12 @@ pub fn endpoint(
                 crate::decode::lenient_result(&Self::SPEC, http_status, body)
             }
         },
+        // A list or map of objects: `"result": null` is the empty collection.
+        Some(ResponseShape::Type(TypeExpr::List(_) | TypeExpr::Map(_))) => quote! {
+            fn decode_output(http_status: u16, body: &[u8]) -> Result<Self::Output, crate::Error> {
+                crate::decode::nullable_result(&Self::SPEC, http_status, body)
+            }
+        },
         _ => quote! {},
     };
     let paging = match (

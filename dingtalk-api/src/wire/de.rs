@@ -384,3 +384,13 @@ pub fn string_enum<'de, D: Deserializer<'de>, T: for<'a> From<&'a str>>(
         None => Err(D::Error::custom(format!("expected a string, found {raw}"))),
     }
 }
+
+/// Text from any JSON value: strings as they are, numbers and booleans spelled out, objects
+/// and arrays as their JSON text, `null` as absent. For messages that must never fail.
+pub fn any_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(text) => Some(text),
+        other => Some(other.to_string()),
+    })
+}
