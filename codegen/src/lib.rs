@@ -8,6 +8,7 @@
 //! [`load_dir`] is the only function that touches the file system; the rest is pure, so the
 //! same code serves `build.rs`, the `check` CLI and the snapshot tests.
 
+pub mod coverage;
 pub mod diag;
 pub mod emit;
 mod load;
@@ -183,6 +184,12 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) -> std::io::Resul
 /// Generates the Rust files for a validated spec.
 pub fn generate(spec: &Spec, resolved: &validate::Resolved) -> Generated {
     emit::generate(spec, resolved)
+}
+
+/// The `[features]` lines for the spec's areas (see `emit::areas`), as `dingtalk-api/Cargo.toml`
+/// must hold them between `# BEGIN areas` and `# END areas`.
+pub fn cargo_features(spec: &Spec, resolved: &validate::Resolved) -> String {
+    emit::areas::cargo_feature_lines(&emit::areas::gated_areas(spec, resolved))
 }
 
 /// Reads, validates and generates in one step (what `build.rs` and the CLI do).

@@ -25,13 +25,15 @@ fn query(request: &Request, name: &str) -> Option<i64> {
 /// `user/simplelist`: offset + size -> `hasMore` + `userlist`, like DingTalk.
 struct OffsetPages {
     users: Vec<String>,
+    /// The largest page the server hands out, whatever was asked for.
+    cap: usize,
 }
 
 impl Respond for OffsetPages {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let offset = query(request, "offset").unwrap_or(0) as usize;
-        // The server's own default page size when none is sent.
-        let size = query(request, "size").unwrap_or(10) as usize;
+        // The server's own default page size when none is sent, and at most its cap.
+        let size = (query(request, "size").unwrap_or(10) as usize).min(self.cap);
         let end = (offset + size).min(self.users.len());
         let page: Vec<_> = self.users[offset.min(end)..end]
             .iter()
@@ -44,11 +46,20 @@ impl Respond for OffsetPages {
 }
 
 async fn collect_offset(users: usize, size: Option<i64>) -> (Vec<String>, usize) {
+    collect_offset_capped(users, size, usize::MAX).await
+}
+
+async fn collect_offset_capped(
+    users: usize,
+    size: Option<i64>,
+    cap: usize,
+) -> (Vec<String>, usize) {
     let support::Harness { server, client } = support::harness().await;
     Mock::given(method("GET"))
         .and(path("/user/simplelist"))
         .respond_with(OffsetPages {
             users: userids(users),
+            cap,
         })
         .mount(&server)
         .await;
@@ -94,10 +105,69 @@ async fn offset_style_many_pages_in_order_without_gaps() {
 
 #[tokio::test]
 async fn offset_style_advances_by_what_the_server_returned() {
-    // No size sent: the server uses its own page size (10); nothing may be skipped.
-    let (ids, pages) = collect_offset(35, None).await;
+    // The walk asks for 100 per page, but this server hands out at most 10: the offset
+    // must advance by what came back, so nothing is skipped.
+    let (ids, pages) = collect_offset_capped(35, None, 10).await;
     assert_eq!(ids, userids(35));
     assert_eq!(pages, 4);
+}
+
+#[tokio::test]
+async fn an_unset_page_size_walks_with_the_documented_maximum() {
+    // 250 users, no size given: the walk uses the documented maximum of 100.
+    let (ids, pages) = collect_offset(250, None).await;
+    assert_eq!(ids, userids(250));
+    assert_eq!(pages, 3);
+}
+
+#[tokio::test]
+async fn a_page_size_above_the_maximum_is_lowered_to_it() {
+    let (ids, pages) = collect_offset(250, Some(500)).await;
+    assert_eq!(ids, userids(250));
+    assert_eq!(pages, 3);
+}
+
+#[tokio::test]
+async fn pages_and_items_are_lazy_streams() {
+    let support::Harness { server, client } = support::harness().await;
+    Mock::given(method("GET"))
+        .and(path("/user/simplelist"))
+        .respond_with(OffsetPages {
+            users: userids(5),
+            cap: usize::MAX,
+        })
+        .mount(&server)
+        .await;
+    let mut pages = client.pages(SimpleListRequest::new(1).size(2));
+    let first = pages.next().await.expect("a first page").expect("ok");
+    assert_eq!(first.userlist.len(), 2);
+    // Only the first page was requested so far.
+    assert_eq!(
+        support::requests_to(&server, "/user/simplelist")
+            .await
+            .len(),
+        1
+    );
+    let mut rest = 0;
+    while let Some(page) = pages.next().await {
+        rest += page.expect("ok").userlist.len();
+    }
+    assert_eq!(rest, 3);
+    assert_eq!(
+        support::requests_to(&server, "/user/simplelist")
+            .await
+            .len(),
+        3
+    );
+
+    // Items across pages, as a futures Stream.
+    use futures::StreamExt;
+    let ids: Vec<String> = client
+        .items(SimpleListRequest::new(1).size(2))
+        .map(|user| user.expect("ok").userid.unwrap_or_default())
+        .collect()
+        .await;
+    assert_eq!(ids, userids(5));
 }
 
 /// `topapi/user/listsimple`: cursor + size in the body -> `result.has_more/next_cursor/list`.

@@ -270,9 +270,44 @@ fn paging_impl(
             }
         }
     };
+    // The walk's page size: unset -> the documented maximum, larger -> lowered to it.
+    let walk = match (pagination.max_size, param(&pagination.size.name)) {
+        (Some(max), Some(size)) => {
+            let size_ident = ident(&naming::field_name(&size.wire));
+            let max = proc_macro2::Literal::u32_unsuffixed(max);
+            let set = if size.required {
+                quote! { self.#size_ident = self.#size_ident.min(#max); }
+            } else {
+                quote! { self.#size_ident = Some(self.#size_ident.map_or(#max, |size| size.min(#max))); }
+            };
+            // An offset walk starts at 0 explicitly: some endpoints page only when both the
+            // offset and the size are sent.
+            let start = match &pagination.position {
+                PagePosition::Offset(offset) => match param(&offset.name) {
+                    Some(p) if !p.required => {
+                        let offset_ident = ident(&naming::field_name(&p.wire));
+                        quote! { self.#offset_ident = Some(self.#offset_ident.unwrap_or(0)); }
+                    }
+                    _ => quote! {},
+                },
+                PagePosition::Cursor(_) => quote! {},
+            };
+            quote! {
+                const MAX_PAGE_SIZE: Option<u32> = Some(#max);
+
+                fn with_walk_page_size(mut self) -> Self {
+                    #set
+                    #start
+                    self
+                }
+            }
+        }
+        _ => quote! {},
+    };
     quote! {
         impl crate::paging::Paginated for #request {
             type Item = #item;
+            #walk
 
             fn next_page(&self, page: &#output) -> Option<Self> {
                 #body

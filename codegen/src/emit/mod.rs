@@ -1,5 +1,6 @@
 //! From the validated spec to formatted Rust source files.
 
+pub mod areas;
 mod docs;
 mod endpoint;
 mod errors;
@@ -48,9 +49,10 @@ pub fn generate(spec: &Spec, resolved: &Resolved) -> Generated {
             contents: format(tokens),
         });
     }
+    let gated = areas::gated_areas(spec, resolved);
     files.push(GeneratedFile {
         path: "api.rs".to_string(),
-        contents: format(module_tree(spec)),
+        contents: format(module_tree(spec, &gated)),
     });
     files.push(GeneratedFile {
         path: "error_code.rs".to_string(),
@@ -140,7 +142,9 @@ impl Tree<'_> {
     }
 }
 
-fn module_tree(spec: &Spec) -> TokenStream {
+type Gated = BTreeMap<String, std::collections::BTreeSet<String>>;
+
+fn module_tree(spec: &Spec, gated: &Gated) -> TokenStream {
     let mut root = Tree::default();
     for file in &spec.files {
         let mut node = &mut root;
@@ -152,9 +156,13 @@ fn module_tree(spec: &Spec) -> TokenStream {
     let modules: Vec<TokenStream> = root
         .children
         .iter()
-        .map(|(name, child)| tree_module(name, child, std::slice::from_ref(name)))
+        .map(|(name, child)| {
+            let cfg = areas::cfg_for(name, gated);
+            let module = tree_module(name, child, std::slice::from_ref(name));
+            quote! { #cfg #module }
+        })
         .collect();
-    let accessors = accessors(&root, quote! { self }, &[]);
+    let accessors = accessors(&root, quote! { self }, &[], gated);
     let client_impl = if accessors.is_empty() {
         quote! {}
     } else {
@@ -174,7 +182,9 @@ fn module_tree(spec: &Spec) -> TokenStream {
                 let name = format!("{}.{}", file.module.join("."), endpoint.name);
                 let segments = file.module.iter().map(|s| ident(s));
                 let request = ident(&format!("{}Request", naming::type_name(&endpoint.name)));
+                let cfg = areas::cfg_for(&file.module[0], gated);
                 quote! {
+                    #cfg
                     (#name, crate::decode::check_answer::<crate:: #( #segments :: )* #request>),
                 }
             })
@@ -193,7 +203,12 @@ fn module_tree(spec: &Spec) -> TokenStream {
 }
 
 /// Accessor methods from a parent to each child module that has endpoints.
-fn accessors(tree: &Tree<'_>, client: TokenStream, path: &[String]) -> Vec<TokenStream> {
+fn accessors(
+    tree: &Tree<'_>,
+    client: TokenStream,
+    path: &[String],
+    gated: &Gated,
+) -> Vec<TokenStream> {
     tree.children
         .iter()
         .filter(|(_, child)| child.has_endpoints())
@@ -204,12 +219,19 @@ fn accessors(tree: &Tree<'_>, client: TokenStream, path: &[String]) -> Vec<Token
             let segments: Vec<_> = module.iter().map(|s| ident(s)).collect();
             let api = ident(&api_name(&module));
             let doc = format!(" The `{}` endpoints.", module.join("::"));
+            // Only top-level accessors need the feature; inside a gated module it is implied.
+            let cfg = if path.is_empty() {
+                areas::cfg_for(name, gated)
+            } else {
+                quote! {}
+            };
             let lifetime = if path.is_empty() {
                 quote! { '_ }
             } else {
                 quote! { 'c }
             };
             quote! {
+                #cfg
                 #[doc = #doc]
                 pub fn #method(&self) -> crate:: #( #segments :: )* #api<#lifetime> {
                     crate:: #( #segments :: )* #api { client: #client }
@@ -247,7 +269,7 @@ fn tree_module(name: &str, tree: &Tree<'_>, path: &[String]) -> TokenStream {
             path.join("::"),
             path.join("().")
         );
-        let methods = accessors(tree, quote! { self.client }, path);
+        let methods = accessors(tree, quote! { self.client }, path, &Gated::new());
         quote! {
             #[doc = #api_doc]
             #[derive(Debug, Clone, Copy)]
