@@ -371,6 +371,7 @@ fn load_field(key: &Node, node: &Node, param: bool, diags: &mut Diagnostics) -> 
                     ("body", Location::Body),
                     ("path", Location::Path),
                     ("header", Location::Header),
+                    ("multipart", Location::Multipart),
                 ],
                 diags,
             )
@@ -489,6 +490,7 @@ fn parse_type(text: &str, span: &Span) -> Result<TypeExpr, String> {
         "i64" => TypeExpr::I64,
         "f64" => TypeExpr::F64,
         "json" => TypeExpr::Json,
+        "file" => TypeExpr::File,
         "" => return Err("empty type".to_string()),
         name if name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
             && name.chars().all(|c| c.is_ascii_alphanumeric()) =>
@@ -626,6 +628,10 @@ fn load_response(node: &Node, diags: &mut Diagnostics) -> Option<Response> {
     let mut reader = MapReader::new(node, "`response`", diags)?;
     let fields = reader.take("fields");
     let ty = reader.take("type");
+    let binary = reader
+        .take("binary")
+        .and_then(|n| boolean(n, "`binary`", diags))
+        .unwrap_or(false);
     let example = reader.take("example").and_then(|n| {
         let json = non_empty_string(n, "`example`", diags)?;
         Some(Example {
@@ -633,8 +639,16 @@ fn load_response(node: &Node, diags: &mut Diagnostics) -> Option<Response> {
             span: n.span.clone(),
         })
     });
-    reader.finish(&["fields", "type", "example"], diags);
+    reader.finish(&["fields", "type", "example", "binary"], diags);
     let shape = match (fields, ty) {
+        (None, None) if binary => ResponseShape::Binary,
+        (Some(_), _) | (_, Some(_)) if binary => {
+            diags.error(
+                node.span.clone(),
+                "a `binary: true` response has no `fields` or `type`: the answer is the file",
+            );
+            return None;
+        }
         (Some(f), None) => ResponseShape::Fields(load_fields(f, false, diags)),
         (None, Some(t)) => ResponseShape::Type(type_expr(t, diags)?),
         (None, None) => ResponseShape::Empty,

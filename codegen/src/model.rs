@@ -100,6 +100,8 @@ pub enum TypeExpr {
     I64,
     F64,
     Json,
+    /// A file part of a multipart upload (`in: multipart` parameters only).
+    File,
     List(Box<TypeExpr>),
     Map(Box<TypeExpr>),
     Named(String, Span),
@@ -120,6 +122,8 @@ pub enum Location {
     Body,
     Path,
     Header,
+    /// A part of a `multipart/form-data` body (file uploads).
+    Multipart,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,6 +188,8 @@ pub enum ResponseShape {
     Empty,
     Fields(Vec<Field>),
     Type(TypeExpr),
+    /// The answer is the file itself (downloads); errors still come as `errcode` JSON.
+    Binary,
 }
 
 #[derive(Debug, Clone)]

@@ -74,7 +74,7 @@ pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Resolved {
                         }
                     }
                     ResponseShape::Type(ty) => ctx.collect_type(ty, &mut reached),
-                    ResponseShape::Empty => {}
+                    ResponseShape::Empty | ResponseShape::Binary => {}
                 }
                 for name in &reached {
                     if let Some(def) = defs.get(name.as_str())
@@ -434,6 +434,10 @@ fn check_endpoint(ctx: &Ctx<'_>, file: &SpecFile, endpoint: &Endpoint, diags: &m
                 param.span.clone(),
                 format!("parameter `{name}` is `in: body`, but GET requests have no body"),
             ),
+            (Location::Multipart, Method::Get, _) => diags.error(
+                param.span.clone(),
+                format!("parameter `{name}` is `in: multipart`, but GET requests have no body"),
+            ),
             (Location::Path | Location::Header, _, Style::Classic) => diags.error(
                 param.span.clone(),
                 format!("parameter `{name}`: classic-style endpoints take only `query` and `body` parameters"),
@@ -468,6 +472,23 @@ fn check_endpoint(ctx: &Ctx<'_>, file: &SpecFile, endpoint: &Endpoint, diags: &m
                 format!("path parameter `{name}` must be a single value, not a joined list"),
             );
         }
+        let is_file = matches!(param.shape, FieldShape::Type(TypeExpr::File));
+        if is_file && location != Location::Multipart {
+            diags.error(
+                param.span.clone(),
+                format!("parameter `{name}`: a `file` is sent only as an `in: multipart` part"),
+            );
+        }
+        if location == Location::Multipart
+            && !is_file
+            && !matches!(&param.shape, FieldShape::Type(ty) if ty.is_scalar() || ctx.is_enum(ty))
+            && !matches!(param.shape, FieldShape::Enum(_))
+        {
+            diags.error(
+                param.span.clone(),
+                format!("multipart parameter `{name}` must be a file, a scalar or an enum"),
+            );
+        }
         if location == Location::Path && !param.required {
             diags.error(
                 param.span.clone(),
@@ -477,7 +498,7 @@ fn check_endpoint(ctx: &Ctx<'_>, file: &SpecFile, endpoint: &Endpoint, diags: &m
     }
     if let Some(response) = &endpoint.response {
         match &response.shape {
-            ResponseShape::Empty => {}
+            ResponseShape::Empty | ResponseShape::Binary => {}
             ResponseShape::Fields(fields) => ctx.check_fields(fields, diags),
             ResponseShape::Type(ty) => {
                 ctx.check_type(ty, diags);

@@ -367,7 +367,7 @@ impl Client {
             builder = builder
                 .header(
                     reqwest::header::CONTENT_TYPE,
-                    "application/json;charset=utf-8",
+                    prepared.content_type.as_str(),
                 )
                 .body(body.clone());
         }
@@ -393,6 +393,8 @@ struct Prepared {
     query: TextParams,
     headers: TextParams,
     body: Option<Vec<u8>>,
+    /// `application/json` or `multipart/form-data; boundary=...`.
+    content_type: String,
 }
 
 fn prepare<E: Endpoint>(request: &E) -> Result<Prepared, Error> {
@@ -400,8 +402,16 @@ fn prepare<E: Endpoint>(request: &E) -> Result<Prepared, Error> {
     request.write_query(&mut query);
     let mut headers = TextParams::default();
     request.write_headers(&mut headers);
+    let mut content_type = String::from("application/json;charset=utf-8");
     let body = match E::SPEC.method {
         Method::Get => None,
+        Method::Post if E::MULTIPART => {
+            let mut form = crate::wire::Multipart::default();
+            request.write_multipart(&mut form);
+            let (form_type, body) = form.encode();
+            content_type = form_type;
+            Some(body)
+        }
         Method::Post => {
             let mut body = Vec::with_capacity(128);
             request
@@ -421,6 +431,7 @@ fn prepare<E: Endpoint>(request: &E) -> Result<Prepared, Error> {
         query,
         headers,
         body,
+        content_type,
     })
 }
 

@@ -116,6 +116,13 @@ pub(crate) fn status(spec: &EndpointSpec, http_status: u16, body: &[u8]) -> Resu
 }
 
 fn classic_status(spec: &EndpointSpec, http_status: u16, body: &[u8]) -> Result<Status, Error> {
+    // A download's answer is the file; only a JSON object is DingTalk's status.
+    if spec.payload == Payload::Binary
+        && !body.trim_ascii_start().starts_with(b"{")
+        && (200..300).contains(&http_status)
+    {
+        return Ok(Status::default());
+    }
     if let Some(wait) = ip_ban(http_status, body) {
         return Err(Error::IpBanned {
             endpoint: spec.name,
@@ -259,6 +266,13 @@ pub fn payload<T: DeserializeOwned>(
 ) -> Result<T, Error> {
     let fail = |err| path_error(spec, http_status, body, err);
     match spec.payload {
+        Payload::Binary => Err(decode_error(
+            spec,
+            http_status,
+            body,
+            None,
+            "a file answer has no JSON payload to decode".into(),
+        )),
         Payload::Nothing => T::deserialize(serde_json::Value::Null)
             .map_err(|err| decode_error(spec, http_status, body, None, err.to_string())),
         Payload::TopLevel => {

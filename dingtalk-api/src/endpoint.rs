@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use serde::de::DeserializeOwned;
 
-use crate::wire::TextParams;
+use crate::wire::{Multipart, TextParams};
 
 /// A request to one DingTalk endpoint. Generated for every endpoint in `api-spec/`.
 ///
@@ -31,6 +31,14 @@ pub trait Endpoint {
     /// Request headers (v1 style).
     fn write_headers(&self, headers: &mut TextParams) {
         let _ = headers;
+    }
+
+    /// True for uploads: the body is `multipart/form-data` written by `write_multipart`.
+    const MULTIPART: bool = false;
+
+    /// The parts of a multipart body (uploads).
+    fn write_multipart(&self, form: &mut Multipart) {
+        let _ = form;
     }
 
     /// The JSON body, for POST endpoints.
@@ -88,6 +96,8 @@ pub enum Payload {
     ResultField,
     /// Nothing beyond success.
     Nothing,
+    /// The body is a file (downloads); a JSON body is DingTalk's `errcode` answer instead.
+    Binary,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -38,6 +38,95 @@ pub struct Params {
     pub values: Map<String, Value>,
     /// Parameters the spec does not know (recorded for tests to assert on).
     pub unknown: Vec<String>,
+    /// File parts of a multipart upload, by part name.
+    pub files: std::collections::BTreeMap<String, Upload>,
+}
+
+/// One uploaded file part.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Upload {
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Parses a `multipart/form-data` body: text parts as strings, file parts as
+/// `{file_name, content_type, size}` plus their bytes. `None` if it is not well-formed.
+pub fn parse_multipart(
+    content_type: &str,
+    body: &[u8],
+) -> Option<(
+    Map<String, Value>,
+    std::collections::BTreeMap<String, Upload>,
+)> {
+    let boundary = content_type
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("boundary="))?
+        .trim_matches('"');
+    let delimiter = format!("--{boundary}");
+    let mut fields = Map::new();
+    let mut files = std::collections::BTreeMap::new();
+    let mut rest = body;
+    // Skip to the first delimiter.
+    let start = find(rest, delimiter.as_bytes())?;
+    rest = &rest[start + delimiter.len()..];
+    loop {
+        if rest.starts_with(b"--") {
+            return Some((fields, files));
+        }
+        rest = rest.strip_prefix(b"\r\n")?;
+        let header_end = find(rest, b"\r\n\r\n")?;
+        let headers = std::str::from_utf8(&rest[..header_end]).ok()?;
+        let content = &rest[header_end + 4..];
+        let end = find(content, format!("\r\n{delimiter}").as_bytes())?;
+        let data = &content[..end];
+        rest = &content[end + 2 + delimiter.len()..];
+        let mut name = None;
+        let mut file_name = None;
+        let mut part_type = String::from("application/octet-stream");
+        for line in headers.split("\r\n") {
+            let lower = line.to_ascii_lowercase();
+            if lower.starts_with("content-disposition:") {
+                for item in line.split(';').map(str::trim) {
+                    if let Some(v) = item.strip_prefix("name=") {
+                        name = Some(v.trim_matches('"').to_string());
+                    } else if let Some(v) = item.strip_prefix("filename=") {
+                        file_name = Some(v.trim_matches('"').to_string());
+                    }
+                }
+            } else if lower.starts_with("content-type:") {
+                part_type = line[13..].trim().to_string();
+            }
+        }
+        let name = name?;
+        match file_name {
+            Some(file_name) => {
+                fields.insert(
+                    name.clone(),
+                    serde_json::json!({"file_name": file_name, "content_type": part_type, "size": data.len()}),
+                );
+                files.insert(
+                    name,
+                    Upload {
+                        file_name,
+                        content_type: part_type,
+                        bytes: data.to_vec(),
+                    },
+                );
+            }
+            None => {
+                fields.insert(
+                    name,
+                    Value::String(String::from_utf8_lossy(data).into_owned()),
+                );
+            }
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Validates `query` and `body` against the route's parameters.
@@ -197,6 +286,12 @@ fn conform(ty: &TypeExpr, value: Value, types: &HashMap<String, TypeDef>) -> Res
             _ => Err(format!("expected true or false, found {value}")),
         },
         TypeExpr::Json => Ok(value),
+        // The server turns a file part into {file_name, content_type, size}; bytes travel
+        // in `Params::files`.
+        TypeExpr::File => match value {
+            Value::Object(_) => Ok(value),
+            other => Err(format!("expected a file part, found {other}")),
+        },
         TypeExpr::List(item) => match value {
             Value::Array(items) => items
                 .into_iter()

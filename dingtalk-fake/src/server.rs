@@ -132,6 +132,12 @@ async fn answer(
 async fn pipeline(shared: &Shared, request: Request<Incoming>, kill: &Notify) -> Outcome {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
+    let content_type = request
+        .headers()
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     let query: Vec<(String, String)> = request
         .uri()
         .query()
@@ -192,7 +198,20 @@ async fn pipeline(shared: &Shared, request: Request<Incoming>, kill: &Notify) ->
         Envelope::Result | Envelope::FlatWithRequestId
     )
     .then_some(request_id.as_str());
-    let body = match process(shared, route, &method, &query, &body) {
+    let body = match process(shared, route, &method, &query, &content_type, &body) {
+        // A download answers the file itself: the handler returns its bytes as a JSON array.
+        Ok(Value::Array(bytes)) if route.binary => {
+            let bytes: Vec<u8> = bytes
+                .iter()
+                .filter_map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()))
+                .collect();
+            let mut response = Response::new(Full::new(Bytes::from(bytes)));
+            response.headers_mut().insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static("application/octet-stream"),
+            );
+            return outcome(response, Some(0));
+        }
         Ok(payload) => envelope(route, payload, &request_id),
         Err(refused) => {
             let body = rejection(&refused, with_id);
@@ -252,6 +271,7 @@ fn process(
     route: &Route,
     method: &hyper::Method,
     query: &[(String, String)],
+    content_type: &str,
     body: &[u8],
 ) -> Result<Value, Rejection> {
     match (route.method, method) {
@@ -266,15 +286,26 @@ fn process(
             .map(|(_, v)| v.as_str());
         lock(&shared.tokens).check(token)?;
     }
+    let mut uploads = std::collections::BTreeMap::new();
     let json_body: Option<Map<String, Value>> = match route.method {
         Method::Get => None,
+        Method::Post if content_type.starts_with("multipart/form-data") => {
+            match check::parse_multipart(content_type, body) {
+                Some((fields, files)) => {
+                    uploads = files;
+                    Some(fields)
+                }
+                None => return Err(Rejection::new(41005, "multipart body is malformed")),
+            }
+        }
         Method::Post if body.iter().all(u8::is_ascii_whitespace) => Some(Map::new()),
         Method::Post => match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(map)) => Some(map),
             _ => return Err(Rejection::new(43009, "post数据需为合法的json")),
         },
     };
-    let params = check::check(route, &shared.catalog.types, query, json_body.as_ref())?;
+    let mut params = check::check(route, &shared.catalog.types, query, json_body.as_ref())?;
+    params.files = uploads;
 
     if route.path == "/gettoken" {
         let key = params
@@ -365,6 +396,7 @@ mod tests {
             auth: Auth::Token,
             params: Vec::new(),
             example: Some(example.into()),
+            binary: false,
         }
     }
 

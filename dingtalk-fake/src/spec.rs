@@ -18,6 +18,8 @@ pub struct Route {
     pub params: Vec<Field>,
     /// The documented response example, served when no state logic exists.
     pub example: Option<String>,
+    /// The answer is a file (a download), not JSON.
+    pub binary: bool,
 }
 
 /// Every route plus the named types that parameters refer to.
@@ -59,6 +61,9 @@ impl Catalog {
                     envelope: endpoint.envelope.unwrap_or(Envelope::Flat),
                     auth: endpoint.auth,
                     params: endpoint.params.clone(),
+                    binary: response.is_some_and(|r| {
+                        matches!(r.shape, dingtalk_codegen::model::ResponseShape::Binary)
+                    }),
                     example: response
                         .and_then(|r| r.example.as_ref())
                         .map(|e| e.json.clone())

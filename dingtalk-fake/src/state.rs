@@ -77,6 +77,16 @@ pub struct Delivery {
     pub recalled: bool,
 }
 
+/// A file uploaded through `media/upload`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaFile {
+    pub media_id: String,
+    pub kind: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
 /// A parameter the spec does not know, sent to `endpoint`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownParam {
@@ -86,6 +96,8 @@ pub struct UnknownParam {
 
 #[derive(Debug)]
 pub struct State {
+    /// Uploaded media by `media_id`.
+    pub media: BTreeMap<String, MediaFile>,
     pub org: Org,
     pub chats: BTreeMap<String, Chat>,
     pub notices: BTreeMap<i64, Notice>,
@@ -102,6 +114,7 @@ pub struct State {
 impl State {
     pub fn new(org: Org) -> Self {
         State {
+            media: BTreeMap::new(),
             org,
             chats: BTreeMap::new(),
             notices: BTreeMap::new(),

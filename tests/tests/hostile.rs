@@ -142,6 +142,11 @@ fn stated_errcode(body: &[u8]) -> Option<i64> {
     (code != 0).then_some(code)
 }
 
+/// Endpoints whose answer is a file (`response.binary` in the spec).
+fn is_binary(name: &str) -> bool {
+    support::binary_endpoints().iter().any(|n| n == name)
+}
+
 /// Checks what every answer of every endpoint must satisfy, whatever the body:
 /// success only for a 2xx JSON answer; an `Error::Api` carries a non-zero errcode, the one
 /// the body states; an `Error::Decode` keeps the exact body (lossy UTF-8), the status, and a
@@ -160,9 +165,13 @@ fn judge(
     };
     let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok();
     let success = (200..300).contains(&status);
+    // A download's answer is the file itself: any 2xx body that is not a JSON object is data.
+    let binary = is_binary(name);
     let outcome = match result {
         Ok(()) if !success => return fail("success for a non-2xx status".into()),
-        Ok(()) if !is_json => return fail("success for a body that is not JSON".into()),
+        Ok(()) if !is_json && !binary => {
+            return fail("success for a body that is not JSON".into());
+        }
         Ok(()) => Outcome::Ok,
         Err(Error::Api(api)) => {
             if api.endpoint != name || api.http_status != status || api.errcode == 0 || !is_json {

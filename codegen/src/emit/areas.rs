@@ -37,7 +37,7 @@ pub fn gated_areas(spec: &Spec, resolved: &Resolved) -> BTreeMap<String, BTreeSe
                 match &response.shape {
                     ResponseShape::Fields(fields) => collect_fields(fields, &mut used),
                     ResponseShape::Type(ty) => collect_type(ty, &mut used),
-                    ResponseShape::Empty => {}
+                    ResponseShape::Empty | ResponseShape::Binary => {}
                 }
             }
         }

@@ -43,7 +43,8 @@ pub fn endpoint(
         .filter(|p| p.location != Some(Location::Body))
         .map(|p| p.wire.as_str())
         .collect();
-    let has_body = endpoint.method == Method::Post;
+    let multipart: Vec<&Field> = params_in(endpoint, Location::Multipart).collect();
+    let has_body = endpoint.method == Method::Post && multipart.is_empty();
     // A GET request serialises nothing with serde (its parameters go into the query).
     let request_dir = Direction {
         ser: has_body,
@@ -60,6 +61,7 @@ pub fn endpoint(
 
     let (output, response_item) = match endpoint.response.as_ref().map(|r| &r.shape) {
         None | Some(ResponseShape::Empty) => (quote! { () }, quote! {}),
+        Some(ResponseShape::Binary) => (quote! { Vec<u8> }, quote! {}),
         Some(ResponseShape::Type(ty)) => (emitter.rust_type(ty), quote! {}),
         Some(ResponseShape::Fields(fields)) => {
             let doc = format!("The answer of [`{request_name}`].");
@@ -93,7 +95,38 @@ pub fn endpoint(
     let path = path_fn(endpoint);
     let headers = write_headers(endpoint);
     // A plain-value `result` (`true`, `[1, 2]`) decodes leniently like any field would.
+    let write_multipart = if multipart.is_empty() {
+        quote! {}
+    } else {
+        let parts = multipart.iter().map(|field| {
+            let wire = &field.wire;
+            let name = ident(&naming::field_name(wire));
+            let call = if matches!(field.shape, FieldShape::Type(TypeExpr::File)) {
+                quote! { file }
+            } else {
+                quote! { text }
+            };
+            if field.required {
+                quote! { form.#call(#wire, &self.#name); }
+            } else {
+                quote! { if let Some(value) = &self.#name { form.#call(#wire, value); } }
+            }
+        });
+        quote! {
+            const MULTIPART: bool = true;
+
+            fn write_multipart(&self, form: &mut crate::wire::Multipart) {
+                #(#parts)*
+            }
+        }
+    };
     let decode = match endpoint.response.as_ref().map(|r| &r.shape) {
+        // The file itself; an error still arrives as `errcode` JSON and is caught before.
+        Some(ResponseShape::Binary) => quote! {
+            fn decode_output(_http_status: u16, body: &[u8]) -> Result<Self::Output, crate::Error> {
+                Ok(body.to_vec())
+            }
+        },
         Some(ResponseShape::Type(ty)) if lenient(ty) => quote! {
             fn decode_output(http_status: u16, body: &[u8]) -> Result<Self::Output, crate::Error> {
                 crate::decode::lenient_result(&Self::SPEC, http_status, body)
@@ -147,6 +180,7 @@ pub fn endpoint(
             #query
             #headers
             #body
+            #write_multipart
             #decode
         }
 
@@ -335,7 +369,12 @@ fn spec_const(file: &SpecFile, endpoint: &Endpoint) -> TokenStream {
         endpoint.response.as_ref().map(|r| &r.shape),
         None | Some(ResponseShape::Empty)
     );
+    let binary = matches!(
+        endpoint.response.as_ref().map(|r| &r.shape),
+        Some(ResponseShape::Binary)
+    );
     let payload = match (endpoint.envelope, has_payload) {
+        _ if binary => quote! { Binary },
         (_, false) => quote! { Nothing },
         (Some(Envelope::Result), true) => quote! { ResultField },
         _ => quote! { TopLevel },

@@ -6,6 +6,7 @@
 
 mod chat;
 mod contact;
+mod media;
 mod message;
 
 use std::collections::HashMap;
@@ -76,5 +77,6 @@ pub fn registry() -> HashMap<&'static str, Handler> {
     contact::register(&mut handlers);
     message::register(&mut handlers);
     chat::register(&mut handlers);
+    media::register(&mut handlers);
     handlers
 }

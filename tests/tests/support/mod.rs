@@ -103,6 +103,24 @@ pub fn example(module: &str, endpoint: &str) -> String {
         .clone()
 }
 
+/// Names (`media.download`) of the endpoints whose answer is a file.
+pub fn binary_endpoints() -> Vec<String> {
+    spec()
+        .files
+        .iter()
+        .flat_map(|f| {
+            f.endpoints
+                .iter()
+                .filter(|e| {
+                    e.response.as_ref().is_some_and(|r| {
+                        matches!(r.shape, dingtalk_codegen::model::ResponseShape::Binary)
+                    })
+                })
+                .map(move |e| format!("{}.{}", f.module.join("."), e.name))
+        })
+        .collect()
+}
+
 /// Every endpoint of the spec as `(module, name, method, path)`.
 pub fn all_endpoints() -> Vec<(String, String, String, String)> {
     spec()
