@@ -82,10 +82,7 @@ fn decode_error(
     // megabyte error message (the raw body is kept whole in `body`).
     const MAX_MESSAGE: usize = 300;
     if message.len() > MAX_MESSAGE {
-        let cut = (0..=MAX_MESSAGE)
-            .rev()
-            .find(|i| message.is_char_boundary(*i))
-            .unwrap_or(0);
+        let cut = crate::error::prefix(&message, MAX_MESSAGE).len();
         message.truncate(cut);
         message.push('…');
     }
@@ -229,10 +226,7 @@ pub fn nullable_result<T: serde::de::DeserializeOwned + Default>(
     http_status: u16,
     body: &[u8],
 ) -> Result<T, Error> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize::<_, NullableResultField<T>>(&mut de)
-        .map(|wrapper| wrapper.result)
-        .map_err(|err| path_error(spec, http_status, body, err))
+    tracked::<NullableResultField<T>>(spec, http_status, body).map(|wrapper| wrapper.result)
 }
 
 /// A `result` that is a plain value (`true`, `[1,2]`), decoded leniently (`"true"`, `null`).
@@ -241,21 +235,21 @@ pub fn lenient_result<T: crate::wire::de::Lenient>(
     http_status: u16,
     body: &[u8],
 ) -> Result<T, Error> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize::<_, LenientResultField<T>>(&mut de)
-        .map(|wrapper| wrapper.result)
-        .map_err(|err| path_error(spec, http_status, body, err))
+    tracked::<LenientResultField<T>>(spec, http_status, body).map(|wrapper| wrapper.result)
 }
 
-fn path_error(
+/// Decodes `body` as `W`; a failure names the JSON path where it happened.
+fn tracked<W: DeserializeOwned>(
     spec: &EndpointSpec,
     http_status: u16,
     body: &[u8],
-    err: serde_path_to_error::Error<serde_json::Error>,
-) -> Error {
-    let path = err.path().to_string();
-    let path = (path != ".").then_some(path);
-    decode_error(spec, http_status, body, path, err.into_inner().to_string())
+) -> Result<W, Error> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let path = (path != ".").then_some(path);
+        decode_error(spec, http_status, body, path, err.into_inner().to_string())
+    })
 }
 
 /// The typed payload, from where the spec says it is.
@@ -264,7 +258,6 @@ pub fn payload<T: DeserializeOwned>(
     http_status: u16,
     body: &[u8],
 ) -> Result<T, Error> {
-    let fail = |err| path_error(spec, http_status, body, err);
     match spec.payload {
         Payload::Binary => Err(decode_error(
             spec,
@@ -275,15 +268,9 @@ pub fn payload<T: DeserializeOwned>(
         )),
         Payload::Nothing => T::deserialize(serde_json::Value::Null)
             .map_err(|err| decode_error(spec, http_status, body, None, err.to_string())),
-        Payload::TopLevel => {
-            let mut de = serde_json::Deserializer::from_slice(body);
-            serde_path_to_error::deserialize(&mut de).map_err(fail)
-        }
+        Payload::TopLevel => tracked(spec, http_status, body),
         Payload::ResultField => {
-            let mut de = serde_json::Deserializer::from_slice(body);
-            serde_path_to_error::deserialize::<_, ResultField<T>>(&mut de)
-                .map(|wrapper| wrapper.result)
-                .map_err(fail)
+            tracked::<ResultField<T>>(spec, http_status, body).map(|wrapper| wrapper.result)
         }
     }
 }

@@ -247,18 +247,19 @@ impl fmt::Display for DecodeError {
         } else if self.body.len() <= SHOWN {
             write!(f, "; body: {}", self.body)
         } else {
-            let cut = (0..=SHOWN)
-                .rev()
-                .find(|i| self.body.is_char_boundary(*i))
-                .unwrap_or(0);
-            write!(
-                f,
-                "; body ({} bytes): {}…",
-                self.body.len(),
-                &self.body[..cut]
-            )
+            let shown = prefix(&self.body, SHOWN);
+            write!(f, "; body ({} bytes): {}…", self.body.len(), shown)
         }
     }
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
+pub(crate) fn prefix(text: &str, max: usize) -> &str {
+    let cut = (0..=max.min(text.len()))
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0);
+    &text[..cut]
 }
 
 /// The kind of problem an [`ErrorCode`] reports, from the spec.
