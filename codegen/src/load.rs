@@ -66,13 +66,20 @@ impl<'a> MapReader<'a> {
     }
 }
 
-/// The allowed key closest to a misspelt one, if it is close enough to be a typo.
-fn closest<'k>(name: &str, allowed: &[&'k str]) -> Option<&'k str> {
-    allowed
+/// The candidate closest to a misspelt name (keys, type names), if it is close enough to be
+/// a typo: a small edit distance ignoring case, or one name a prefix of the other. Ties go
+/// to the alphabetically first candidate, so hints do not depend on iteration order.
+pub(crate) fn closest<'k>(name: &str, candidates: &[&'k str]) -> Option<&'k str> {
+    let lower = name.to_lowercase();
+    candidates
         .iter()
-        .map(|candidate| (edit_distance(name, candidate), *candidate))
-        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 4))
-        .min_by_key(|(distance, _)| *distance)
+        .filter_map(|candidate| {
+            let other = candidate.to_lowercase();
+            let distance = edit_distance(&lower, &other);
+            let prefix = other.starts_with(&lower) || lower.starts_with(&other);
+            (distance <= 2.max(other.len() / 4) || prefix).then_some((distance, *candidate))
+        })
+        .min()
         .map(|(_, candidate)| candidate)
 }
 

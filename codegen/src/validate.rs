@@ -110,7 +110,7 @@ impl Ctx<'_> {
             TypeExpr::List(inner) | TypeExpr::Map(inner) => self.check_type(inner, diags),
             TypeExpr::Named(name, span) if !self.defs.contains_key(name.as_str()) => {
                 let known: Vec<&str> = self.defs.keys().copied().collect();
-                let hint = suggest(name, &known)
+                let hint = crate::load::closest(name, &known)
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
                 diags.error(span.clone(), format!("unknown type `{name}`{hint}"));
@@ -243,21 +243,6 @@ fn encoding_word(encoding: Encoding) -> &'static str {
         Encoding::Csv => "csv",
         Encoding::Pipe => "pipe",
     }
-}
-
-fn suggest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
-    let lower = name.to_lowercase();
-    known
-        .iter()
-        .copied()
-        .filter(|k| {
-            let k = k.to_lowercase();
-            k == lower
-                || k.starts_with(&lower)
-                || lower.starts_with(&k)
-                || crate::load::edit_distance(&k, &lower) <= 2
-        })
-        .min()
 }
 
 fn check_enum(values: &[EnumValue], diags: &mut Diagnostics) {
