@@ -807,20 +807,103 @@ fn load_error(node: &Node, diags: &mut Diagnostics) -> Option<ErrorEntry> {
                 diags,
             )
         });
+    let wait = reader.take("wait").and_then(|n| {
+        if n.as_str() == Some("qps_window") {
+            Some(RetryWait::QpsWindow)
+        } else {
+            duration_ms(n, "`wait`", diags).map(RetryWait::Fixed)
+        }
+    });
+    let max_retries =
+        reader
+            .take("max_retries")
+            .and_then(|n| match integer(n, "`max_retries`", diags) {
+                Some(v) if (0..=10).contains(&v) => Some(v as u32),
+                Some(_) => {
+                    diags.error(n.span.clone(), "`max_retries` must be between 0 and 10");
+                    None
+                }
+                None => None,
+            });
+    let carries_sub_code = reader
+        .take("carries_sub_code")
+        .and_then(|n| boolean(n, "`carries_sub_code`", diags))
+        .unwrap_or(false);
     let source = reader
         .take("source")
         .and_then(|n| non_empty_string(n, "`source`", diags));
     reader.finish(
-        &["code", "name", "meaning", "category", "retry", "source"],
+        &[
+            "code",
+            "name",
+            "meaning",
+            "category",
+            "retry",
+            "wait",
+            "max_retries",
+            "carries_sub_code",
+            "source",
+        ],
         diags,
     );
+    let retry = retry?;
+    if retry != Retry::Backoff
+        && let Some(n) = reader_key_span(node, &["wait", "max_retries"])
+    {
+        diags.error(
+            n,
+            "`wait` and `max_retries` apply only to `retry: backoff` (the client retries only those codes)",
+        );
+    }
     Some(ErrorEntry {
         code: code?,
         name: name?,
         span: node.span.clone(),
         meaning: meaning?,
         category: category?,
-        retry: retry?,
+        retry,
+        wait,
+        max_retries,
+        carries_sub_code,
         source,
+    })
+}
+
+/// The span of the first of `keys` present in the mapping `node`.
+fn reader_key_span(node: &Node, keys: &[&str]) -> Option<Span> {
+    match &node.kind {
+        NodeKind::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.as_str().is_some_and(|k| keys.contains(&k)))
+            .map(|(k, _)| k.span.clone()),
+        _ => None,
+    }
+}
+
+/// `500ms`, `1s`, `10m`, `1h` as milliseconds.
+fn duration_ms(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<u64> {
+    let text = string(node, what, diags)?;
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let factor = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => 0,
+    };
+    match number.parse::<u64>() {
+        Ok(value) if factor > 0 && value > 0 => value.checked_mul(factor).filter(|ms| *ms <= 86_400_000),
+        _ => None,
+    }
+    .or_else(|| {
+        diags.error(
+            node.span.clone(),
+            format!("{what} must be `qps_window` or a positive duration of at most a day, such as `500ms`, `1s`, `10m` or `1h`; found `{text}`"),
+        );
+        None
     })
 }

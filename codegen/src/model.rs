@@ -237,6 +237,12 @@ pub struct ErrorEntry {
     pub meaning: String,
     pub category: ErrorCategory,
     pub retry: Retry,
+    /// The least time to wait before retrying (`wait: 10m`, or `wait: qps_window`).
+    pub wait: Option<RetryWait>,
+    /// At most this many retries of a call that keeps getting this code (`max_retries: 3`).
+    pub max_retries: Option<u32>,
+    /// The real reason is in the answer's `sub_code` (errcode 88 and 15 wrap other codes).
+    pub carries_sub_code: bool,
     pub source: Option<String>,
 }
 
@@ -248,6 +254,14 @@ pub enum ErrorCategory {
     NotFound,
     InvalidParam,
     System,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryWait {
+    /// DingTalk's per-second QPS window (the client's `rate_limit_backoff`, 1 s by default).
+    QpsWindow,
+    /// At least this many milliseconds.
+    Fixed(u64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

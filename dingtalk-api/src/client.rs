@@ -9,16 +9,21 @@ use reqwest::Url;
 use tracing::Instrument;
 
 use crate::decode::{self, Status};
-use crate::endpoint::{Auth, Endpoint, EndpointSpec, Method, Style};
-use crate::error::{Error, OutcomeUnknown, TransportError};
+use crate::endpoint::{Auth, Endpoint, EndpointSpec, Method, Payload, Style};
+use crate::error::{Error, OutcomeUnknown, RedirectError, TransportError};
 use crate::retry::{Jitter, RetryPolicy, Verdict, classify};
-use crate::token::{AccessToken, MemoryTokenStore, TokenCache, TokenStore};
+use crate::token::{AccessToken, MemoryTokenStore, TokenCache, TokenSettings, TokenStore};
 use crate::wire::TextParams;
 
 /// Where classic endpoints live.
 pub const DEFAULT_BASE_URL: &str = "https://oapi.dingtalk.com";
 /// Where `style: v1` endpoints live.
 pub const DEFAULT_V1_BASE_URL: &str = "https://api.dingtalk.com";
+/// The largest JSON answer a client reads by default (DingTalk's largest pages are a few
+/// hundred KiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+/// The largest file a download reads by default (DingTalk's media limit is 20 MB).
+pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 256 * 1024 * 1024;
 
 /// A DingTalk client for one app. Cheap to clone; clones share the token cache.
 #[derive(Clone)]
@@ -34,6 +39,10 @@ struct Inner {
     app_secret: String,
     tokens: TokenCache,
     retry: RetryPolicy,
+    /// Bounds one HTTP exchange, body included (also with a caller's own HTTP client).
+    timeout: Option<Duration>,
+    max_response_bytes: u64,
+    max_download_bytes: u64,
     #[cfg(feature = "rate-limit")]
     limiter: Option<crate::limit::Limiter>,
 }
@@ -59,10 +68,15 @@ pub struct Response<T> {
     pub http_status: u16,
 }
 
+/// The boxed future of a token lookup or fetch.
+type TokenFetch<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Error>> + Send>>;
+
 /// What went over the wire for one call, before decoding.
-struct RawAnswer {
-    status: u16,
-    body: Vec<u8>,
+pub(crate) struct RawAnswer {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub content_type: Option<String>,
+    pub retry_after: Option<Duration>,
 }
 
 impl Client {
@@ -81,8 +95,11 @@ impl Client {
             timeout: Some(Duration::from_secs(30)),
             connect_timeout: Some(Duration::from_secs(10)),
             token_refresh_margin: Duration::from_secs(300),
+            token_failure_window: Duration::from_secs(1),
             retry: RetryPolicy::default(),
             token_store: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
             #[cfg(feature = "rate-limit")]
             rate_limit: None,
         }
@@ -125,6 +142,7 @@ impl Client {
         deadline: Option<Duration>,
     ) -> Result<Response<E::Output>, Error> {
         let spec = &E::SPEC;
+        check_runtime()?;
         let prepared = prepare(&request)?;
         let (answer, status) = self.execute(spec, &prepared, deadline).await?;
         let data = E::decode_output(answer.status, &answer.body)?;
@@ -138,38 +156,45 @@ impl Client {
     /// Fetches (or returns the cached) access token. Calls never need this; it exists for
     /// code that talks to an endpoint this crate does not describe yet.
     pub async fn access_token(&self) -> Result<AccessToken, Error> {
-        self.inner.tokens.get(|| self.fetch_token()).await
+        check_runtime()?;
+        self.token().await
     }
 
-    /// Calls `gettoken` directly (not through `execute`, which itself needs a token).
+    /// The token for a call. Boxed: the fetch goes through `execute`, which itself asks for
+    /// tokens, and a future cannot contain its own type.
+    fn token(&self) -> TokenFetch<AccessToken> {
+        let client = self.clone();
+        let fetch = move || -> TokenFetch<(AccessToken, Duration)> {
+            Box::pin(async move { client.fetch_token().await })
+        };
+        let tokens = self.inner.tokens.clone();
+        Box::pin(async move { tokens.get(fetch).await })
+    }
+
+    /// Calls `gettoken` (through `execute`, so with the same retries and checks as any
+    /// read; it needs no token itself). Runs inside the token cache's one flight.
     async fn fetch_token(&self) -> Result<(AccessToken, Duration), Error> {
         let inner = &self.inner;
         let request =
             crate::auth::GetTokenRequest::new(inner.app_key.clone(), inner.app_secret.clone());
         let spec = &crate::auth::GetTokenRequest::SPEC;
-        let span = tracing::info_span!("dingtalk.token", endpoint = spec.name);
-        async {
-            let prepared = prepare(&request)?;
-            let answer = self.round_trip(spec, &prepared, None).await?;
-            decode::status(spec, answer.status, &answer.body)?;
-            let token: crate::auth::GetTokenResponse =
-                decode::payload(spec, answer.status, &answer.body).map_err(|err| match err {
-                    // The answer may hold a token next to the field that failed: keep it out.
-                    Error::Decode(mut decode) => {
-                        decode.body = "<withheld: the gettoken answer may hold a token>".into();
-                        Error::Decode(decode)
-                    }
-                    other => other,
-                })?;
-            tracing::debug!(expires_in = token.expires_in, "fetched a new access token");
-            let seconds = token.expires_in.unwrap_or(7200).clamp(1, 86_400);
-            Ok((
-                AccessToken::new(token.access_token),
-                Duration::from_secs(seconds as u64),
-            ))
-        }
-        .instrument(span)
-        .await
+        let prepared = prepare(&request)?;
+        let (answer, _) = self.execute(spec, &prepared, None).await?;
+        let token: crate::auth::GetTokenResponse =
+            decode::payload(spec, answer.status, &answer.body).map_err(|err| match err {
+                // The answer may hold a token next to the field that failed: keep it out.
+                Error::Decode(mut decode) => {
+                    decode.body = "<withheld: the gettoken answer may hold a token>".into();
+                    Error::Decode(decode)
+                }
+                other => other,
+            })?;
+        tracing::debug!(expires_in = token.expires_in, "fetched a new access token");
+        let seconds = token.expires_in.unwrap_or(7200).clamp(1, 86_400);
+        Ok((
+            AccessToken::new(token.access_token),
+            Duration::from_secs(seconds as u64),
+        ))
     }
 
     /// The non-generic core: token, HTTP, status check, retries (see [`crate::retry`]).
@@ -205,7 +230,12 @@ impl Client {
                     span.record("errcode", api.errcode);
                     tracing::debug!(errmsg = %api.errmsg, "rejected");
                 }
-                Err(other) => tracing::debug!(error = %other, "failed"),
+                Err(other) => {
+                    if let Some(status) = other.http_status() {
+                        span.record("http_status", status);
+                    }
+                    tracing::debug!(error = %other, "failed");
+                }
             }
             result
         }
@@ -223,7 +253,7 @@ impl Client {
         let policy = &self.inner.retry;
         let mut jitter = Jitter::new();
         let mut attempts = 0;
-        let mut busy_retries = 0;
+        let mut budget = crate::retry::Budget::default();
         let mut token_refreshed = false;
         loop {
             attempts += 1;
@@ -231,10 +261,16 @@ impl Client {
                 error: err,
                 stale,
                 request_sent,
+                token_fetch,
             } = match self.attempt(spec, prepared, deadline).await {
                 Ok(answer) => return (Ok(answer), attempts),
                 Err(failure) => failure,
             };
+            // The token flight already retried (and shares its failure with every waiter):
+            // asking it again from here would multiply the fetches.
+            if token_fetch {
+                return (Err(err), attempts);
+            }
             // DingTalk rejected the token, so it did not run the call: safe for every
             // endpoint. Exactly once; a second rejection goes to the caller.
             if err.is_token_invalid() && spec.auth == Auth::Token && !token_refreshed {
@@ -245,27 +281,29 @@ impl Client {
                 }
                 continue;
             }
-            // Failing to get a token means the call itself never left: judge it as a read.
+            // Nothing was sent (e.g. the rate limiter's wait ran out): judge it as a read.
             let idempotent = spec.idempotent || !request_sent;
-            let verdict = classify(&err);
-            let (rate_limited, system_busy) = match verdict {
-                Verdict::Retry {
-                    rate_limited,
-                    system_busy,
-                } => (rate_limited, system_busy),
-                Verdict::Unknown if idempotent => (false, false),
-                Verdict::Unknown => {
+            let wait = match classify(&err) {
+                Verdict::Refused(refusal) => {
+                    if !budget.allows(&refusal, attempts, policy) {
+                        return (Err(err), attempts);
+                    }
+                    policy.wait_after_refusal(attempts, &refusal, &mut jitter)
+                }
+                Verdict::MaybeProcessed if idempotent => {
+                    if attempts >= policy.max_attempts {
+                        return (Err(err), attempts);
+                    }
+                    policy.backoff(attempts, &mut jitter)
+                }
+                Verdict::MaybeProcessed | Verdict::Unreadable if !idempotent => {
                     return (Err(outcome_unknown(spec, err)), attempts);
                 }
-                Verdict::Fail => return (Err(err), attempts),
+                Verdict::Unreadable | Verdict::MaybeProcessed | Verdict::Fail => {
+                    return (Err(err), attempts);
+                }
             };
-            if system_busy {
-                busy_retries += 1;
-            }
-            let retries_left = attempts < policy.max_attempts
-                && (!system_busy || busy_retries <= policy.max_system_busy_retries);
-            let wait = policy.backoff(attempts, rate_limited, &mut jitter);
-            if !retries_left || Instant::now() + wait >= deadline {
+            if Instant::now() + wait >= deadline {
                 return (Err(err), attempts);
             }
             tracing::debug!(error = %err, wait_ms = wait.as_millis() as u64, "retrying");
@@ -284,8 +322,14 @@ impl Client {
         let token = match spec.auth {
             Auth::Token => {
                 // Nothing was sent yet: running out of time here is a plain timeout.
-                match tokio::time::timeout(remaining(), self.access_token()).await {
-                    Ok(token) => Some(token.map_err(Failure::before_sending)?),
+                match tokio::time::timeout(remaining(), self.token()).await {
+                    Ok(Ok(token)) => Some(token),
+                    Ok(Err(err)) => {
+                        return Err(Failure {
+                            token_fetch: true,
+                            ..Failure::before_sending(err)
+                        });
+                    }
                     Err(_) => return Err(Failure::before_sending(deadline_passed(spec))),
                 }
             }
@@ -303,16 +347,23 @@ impl Client {
             error,
             stale,
             request_sent: true,
+            token_fetch: false,
         };
+        // One exchange is bounded by the per-request timeout, the whole call by its deadline.
+        let limit = self
+            .inner
+            .timeout
+            .map_or(remaining(), |timeout| timeout.min(remaining()));
         let answer = match tokio::time::timeout(
-            remaining(),
+            limit,
             self.round_trip(spec, prepared, token.as_ref()),
         )
         .await
         {
             Ok(answer) => answer.map_err(|e| sent(e, token.clone()))?,
-            // The request may be on the wire: for a non-idempotent call that is "unknown".
-            Err(_) => {
+            // The request may be on the wire: for a non-idempotent call that is "unknown",
+            // which the retry loop decides.
+            Err(_) if remaining().is_zero() => {
                 let err = deadline_passed(spec);
                 let err = if spec.idempotent {
                     err
@@ -321,8 +372,15 @@ impl Client {
                 };
                 return Err(sent(err, None));
             }
+            Err(_) => {
+                let err = Error::Timeout {
+                    endpoint: spec.name,
+                    after: limit,
+                };
+                return Err(sent(err, None));
+            }
         };
-        match decode::status(spec, answer.status, &answer.body) {
+        match decode::status(spec, &answer) {
             Ok(status) => Ok((answer, status)),
             Err(err) => Err(sent(err, token)),
         }
@@ -356,7 +414,7 @@ impl Client {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
         };
-        let mut builder = inner.http.request(method, url);
+        let mut builder = inner.http.request(method, url.clone());
         for (name, value) in prepared.headers.iter() {
             builder = builder.header(name, value);
         }
@@ -374,17 +432,112 @@ impl Client {
         let transport = |source: reqwest::Error| {
             Error::Transport(TransportError {
                 endpoint: spec.name,
-                source: source.without_url(),
+                source: Arc::new(source.without_url()),
             })
         };
-        let response = builder.send().await.map_err(transport)?;
+        let mut response = builder.send().await.map_err(transport)?;
         let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(transport)?;
+        // A caller's own HTTP client may follow redirects: an answer from elsewhere is never
+        // taken for DingTalk's (the request may already have gone there).
+        if response.url() != &url {
+            return Err(Error::Redirect(Box::new(RedirectError {
+                endpoint: spec.name,
+                status,
+                target: origin(response.url()),
+                followed: true,
+            })));
+        }
+        if (300..400).contains(&status) {
+            let target = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|location| url.join(location).ok())
+                .and_then(|target| origin(&target));
+            return Err(Error::Redirect(Box::new(RedirectError {
+                endpoint: spec.name,
+                status,
+                target,
+                followed: false,
+            })));
+        }
+        let header = |name: reqwest::header::HeaderName| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let retry_after = header(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let limit = match spec.payload {
+            Payload::Binary => inner.max_download_bytes,
+            _ => inner.max_response_bytes,
+        };
+        let too_large = || Error::ResponseTooLarge {
+            endpoint: spec.name,
+            http_status: status,
+            limit,
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit)
+        {
+            return Err(too_large());
+        }
+        let capacity = response.content_length().unwrap_or(0).min(limit);
+        let mut body = Vec::with_capacity(capacity.min(1 << 20) as usize);
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        // A UTF-8 byte order mark is not part of the JSON.
+        if spec.payload != Payload::Binary && body.starts_with(b"\xEF\xBB\xBF") {
+            body.drain(..3);
+        }
         Ok(RawAnswer {
             status,
-            body: body.to_vec(),
+            body,
+            content_type,
+            retry_after,
         })
     }
+}
+
+/// `scheme://host[:port]` of a URL, the only part of a redirect target an error keeps.
+fn origin(url: &Url) -> Option<String> {
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(port) => format!("{}://{host}:{port}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
+    })
+}
+
+/// Calls need a Tokio runtime with its time driver (timeouts and backoff): say so instead of
+/// panicking inside Tokio.
+fn check_runtime() -> Result<(), Error> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Err(Error::Config(
+            "dingtalk-api must run inside a Tokio runtime (for example `#[tokio::main]`)".into(),
+        ));
+    }
+    // Tokio panics when a timer is created on a runtime built without `enable_time`; it
+    // offers no way to ask first.
+    let timers = std::panic::catch_unwind(|| {
+        drop(tokio::time::sleep(Duration::ZERO));
+    });
+    if timers.is_err() {
+        return Err(Error::Config(
+            "the Tokio runtime has no timers: build it with `enable_all()` (or `enable_time()` \
+             and `enable_io()`); the client needs them for timeouts and retries"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// A request turned into text and bytes, ready to send (and to send again).
@@ -418,7 +571,7 @@ fn prepare<E: Endpoint>(request: &E) -> Result<Prepared, Error> {
                 .write_body(&mut body)
                 .map_err(|source| Error::Encode {
                     endpoint: E::SPEC.name,
-                    source,
+                    source: Arc::new(source),
                 })?;
             if body.is_empty() {
                 body.extend_from_slice(b"{}");
@@ -453,8 +606,11 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     token_refresh_margin: Duration,
+    token_failure_window: Duration,
     retry: RetryPolicy,
     token_store: Option<Arc<dyn TokenStore>>,
+    max_response_bytes: u64,
+    max_download_bytes: u64,
     #[cfg(feature = "rate-limit")]
     rate_limit: Option<std::num::NonZeroU32>,
 }
@@ -469,6 +625,7 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("token_refresh_margin", &self.token_refresh_margin)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -486,14 +643,24 @@ impl ClientBuilder {
         self
     }
 
-    /// Use this `reqwest::Client` (proxies, custom TLS). The timeouts below are then the
-    /// caller's business and are ignored.
+    /// Use this `reqwest::Client` (proxies, custom TLS). Its own timeouts apply; the
+    /// builder's [`timeout`](Self::timeout) still bounds each exchange, and
+    /// [`connect_timeout`](Self::connect_timeout) is ignored.
+    ///
+    /// **Configure it not to follow redirects** (`.redirect(reqwest::redirect::Policy::none())`)
+    /// and not to send `Referer` (`.referer(false)`). reqwest's default follows up to 10
+    /// redirects, resending the URL — with the `access_token` (and on `gettoken` the app
+    /// secret) in its query — and with a 307/308 the request body, to whatever host the
+    /// redirect names. This client then refuses the answer ([`Error::Redirect`]), but it
+    /// cannot call back a request that already left. The client built by default does
+    /// neither, and also asks for gzip-compressed answers.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
     }
 
-    /// Total time for one HTTP exchange. Default 30 s; `None` for no limit.
+    /// Total time for one HTTP exchange, answer body included. Default 30 s; `None` for no
+    /// limit (the call's deadline still applies).
     pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.timeout = timeout.into();
         self
@@ -513,7 +680,7 @@ impl ClientBuilder {
 
     /// Where tokens are kept. Default: this process only. Give several processes of one
     /// app the same shared store (e.g. `RedisTokenStore` with the `redis` feature) and they
-    /// share one token and one refresh.
+    /// share one token, one refresh and the last failure.
     pub fn token_store(mut self, store: impl TokenStore) -> Self {
         self.token_store = Some(Arc::new(store));
         self
@@ -530,6 +697,28 @@ impl ClientBuilder {
     /// How long before expiry the token is refreshed. Default 5 minutes.
     pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
         self.token_refresh_margin = margin;
+        self
+    }
+
+    /// How long a failed token fetch is the answer for every call before the client asks
+    /// DingTalk again. Default 1 s; it doubles with every failure in a row, up to 30 s, so
+    /// a failing `gettoken` is asked at most once per window however many calls wait.
+    pub fn token_failure_window(mut self, window: Duration) -> Self {
+        self.token_failure_window = window;
+        self
+    }
+
+    /// The largest answer read, in bytes (default 16 MiB); a larger one is
+    /// [`Error::ResponseTooLarge`] and is not read further. Enforced while reading, also on
+    /// compressed answers (the limit counts decompressed bytes).
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
+    /// The largest file a download reads, in bytes (default 256 MiB).
+    pub fn max_download_bytes(mut self, bytes: u64) -> Self {
+        self.max_download_bytes = bytes;
         self
     }
 
@@ -553,7 +742,13 @@ impl ClientBuilder {
         let v1_base_url = parse("v1 base URL", &self.v1_base_url)?;
         let http = match self.http {
             Some(http) => http,
-            None => default_http(self.timeout, self.connect_timeout)?,
+            None => default_http(self.connect_timeout)?,
+        };
+        let settings = TokenSettings {
+            margin: self.token_refresh_margin,
+            failure_window: self.token_failure_window,
+            fetch_deadline: self.retry.total_deadline,
+            fetch_endpoint: <crate::auth::GetTokenRequest as Endpoint>::SPEC.name,
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -562,11 +757,14 @@ impl ClientBuilder {
                 v1_base_url,
                 tokens: TokenCache::new(
                     self.app_key.clone(),
-                    self.token_refresh_margin,
+                    settings,
                     self.token_store
                         .unwrap_or_else(|| Arc::new(MemoryTokenStore::new())),
                 ),
                 retry: self.retry,
+                timeout: self.timeout,
+                max_response_bytes: self.max_response_bytes,
+                max_download_bytes: self.max_download_bytes,
                 #[cfg(feature = "rate-limit")]
                 limiter: self.rate_limit.map(crate::limit::Limiter::per_second),
                 app_key: self.app_key,
@@ -576,10 +774,10 @@ impl ClientBuilder {
     }
 }
 
-fn default_http(
-    timeout: Option<Duration>,
-    connect: Option<Duration>,
-) -> Result<reqwest::Client, Error> {
+/// The HTTP client built when the caller gives none: no redirects (they would carry the
+/// token elsewhere), no `Referer`, gzip accepted. The per-request timeout is applied by the
+/// client itself, around the whole exchange.
+fn default_http(connect: Option<Duration>) -> Result<reqwest::Client, Error> {
     #[cfg(feature = "rustls-ring")]
     {
         // reqwest is built without a crypto provider; install ring unless the process
@@ -587,10 +785,9 @@ fn default_http(
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
     let mut builder = reqwest::Client::builder()
-        .user_agent(concat!("dingtalk-api-rust/", env!("CARGO_PKG_VERSION")));
-    if let Some(timeout) = timeout {
-        builder = builder.timeout(timeout);
-    }
+        .user_agent(concat!("dingtalk-api-rust/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false);
     if let Some(connect) = connect {
         builder = builder.connect_timeout(connect);
     }
@@ -613,11 +810,13 @@ fn deadline_passed(spec: &EndpointSpec) -> Error {
 }
 
 /// A failed attempt: the error, the token it used (to invalidate if DingTalk rejected it),
-/// and whether the request itself was sent (a failed token fetch sends nothing).
+/// whether the request itself was sent (a failed token fetch sends nothing), and whether it
+/// was the token fetch that failed.
 struct Failure {
     error: Error,
     stale: Option<AccessToken>,
     request_sent: bool,
+    token_fetch: bool,
 }
 
 impl Failure {
@@ -626,6 +825,7 @@ impl Failure {
             error,
             stale: None,
             request_sent: false,
+            token_fetch: false,
         }
     }
 }

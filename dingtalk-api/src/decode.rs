@@ -4,8 +4,9 @@
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::client::RawAnswer;
 use crate::endpoint::{EndpointSpec, Payload, Style};
-use crate::error::{ApiError, ApiV1Error, DecodeError, Error};
+use crate::error::{ApiError, ApiV1Error, DecodeError, Error, HttpError, excerpt};
 use crate::wire::de::lenient;
 
 /// What every classic answer says about itself.
@@ -31,7 +32,7 @@ struct ClassicStatus {
 }
 
 /// DingTalk's per-IP ban answer: no errcode, but `{"status":1111,"wait":5,"punish":"deny"}`
-/// (wait in minutes), or an HTML page with a 2xx/403 status.
+/// (wait in minutes), as JSON or inside an HTML page.
 #[derive(Deserialize)]
 struct IpBanAnswer {
     #[serde(default, deserialize_with = "lenient")]
@@ -44,21 +45,43 @@ struct IpBanAnswer {
 
 const DEFAULT_BAN: std::time::Duration = std::time::Duration::from_secs(300);
 
-fn ip_ban(http_status: u16, body: &[u8]) -> Option<std::time::Duration> {
+/// The ban's wait, if `body` is DingTalk's documented ban answer (and nothing else: a proxy's
+/// or a portal's page is an HTTP error, not a ban).
+fn ip_ban(body: &[u8]) -> Option<std::time::Duration> {
     let text = body.trim_ascii_start();
-    if text.starts_with(b"<") {
-        return ((200..300).contains(&http_status) || http_status == 403).then_some(DEFAULT_BAN);
-    }
-    let answer: IpBanAnswer = serde_json::from_slice(body).ok()?;
-    let banned = answer.status == Some(1111) || answer.punish.as_deref() == Some("deny");
-    banned.then(|| {
-        answer
-            .wait
+    let wait = |minutes: Option<i64>| {
+        minutes
             .filter(|minutes| (1..=60).contains(minutes))
             .map_or(DEFAULT_BAN, |minutes| {
                 std::time::Duration::from_secs(minutes as u64 * 60)
             })
-    })
+    };
+    if text.starts_with(b"{") {
+        let answer: IpBanAnswer = serde_json::from_slice(body).ok()?;
+        let banned = answer.status == Some(1111) || answer.punish.as_deref() == Some("deny");
+        return banned.then(|| wait(answer.wait));
+    }
+    // The page DingTalk documents carries the same fields; look for them in its text.
+    if !text.starts_with(b"<") {
+        return None;
+    }
+    let page = String::from_utf8_lossy(&text[..text.len().min(64 * 1024)]);
+    let marker = |name: &str| {
+        let at = page.find(&format!("\"{name}\""))?;
+        let rest = page[at + name.len() + 2..]
+            .trim_start()
+            .strip_prefix(':')?
+            .trim_start();
+        let value: String = rest
+            .trim_start_matches('"')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        Some(value)
+    };
+    let banned =
+        marker("punish").as_deref() == Some("deny") || marker("status").as_deref() == Some("1111");
+    banned.then(|| wait(marker("wait").and_then(|w| w.parse().ok())))
 }
 
 #[derive(Deserialize)]
@@ -79,7 +102,7 @@ fn decode_error(
     mut message: String,
 ) -> Error {
     // serde repeats the offending value in its message; a megabyte string must not make a
-    // megabyte error message (the raw body is kept whole in `body`).
+    // megabyte error message.
     const MAX_MESSAGE: usize = 300;
     if message.len() > MAX_MESSAGE {
         let cut = crate::error::prefix(&message, MAX_MESSAGE).len();
@@ -91,8 +114,29 @@ fn decode_error(
         http_status,
         path,
         message,
-        body: String::from_utf8_lossy(body).into_owned(),
+        body: excerpt(body),
+        body_len: body.len(),
     }))
+}
+
+fn http_error(spec: &EndpointSpec, answer: &RawAnswer) -> Error {
+    Error::Http(Box::new(HttpError {
+        endpoint: spec.name,
+        status: answer.status,
+        content_type: answer.content_type.clone(),
+        body: excerpt(&answer.body),
+        body_len: answer.body.len(),
+        retry_after: answer.retry_after,
+    }))
+}
+
+/// True for an HTML (or XML) page rather than a JSON answer.
+fn is_page(answer: &RawAnswer) -> bool {
+    answer.body.trim_ascii_start().starts_with(b"<")
+        || answer
+            .content_type
+            .as_deref()
+            .is_some_and(|t| t.contains("html"))
 }
 
 /// Decodes a whole answer the way a call does (status, then payload), dropping the value.
@@ -100,36 +144,47 @@ pub type AnswerCheck = fn(u16, &[u8]) -> Result<(), Error>;
 
 /// The status check and payload decoding of `E`, as one function (see `DECODERS`).
 pub fn check_answer<E: crate::Endpoint>(http_status: u16, body: &[u8]) -> Result<(), Error> {
-    status(&E::SPEC, http_status, body)?;
+    let answer = RawAnswer {
+        status: http_status,
+        body: body.to_vec(),
+        content_type: None,
+        retry_after: None,
+    };
+    status(&E::SPEC, &answer)?;
     E::decode_output(http_status, body).map(drop)
 }
 
-/// Success is `errcode` 0 or absent, whatever the HTTP status; anything else is an error.
-pub(crate) fn status(spec: &EndpointSpec, http_status: u16, body: &[u8]) -> Result<Status, Error> {
+/// Success is `errcode` 0 or absent with a 2xx status; a DingTalk error is [`Error::Api`];
+/// anything that is not DingTalk's answer is [`Error::Http`] (pages, bare error statuses) or
+/// [`Error::Decode`] (a 2xx body that cannot be read).
+pub(crate) fn status(spec: &EndpointSpec, answer: &RawAnswer) -> Result<Status, Error> {
     match spec.style {
-        Style::Classic => classic_status(spec, http_status, body),
-        Style::V1 => v1_status(spec, http_status, body),
+        Style::Classic => classic_status(spec, answer),
+        Style::V1 => v1_status(spec, answer),
     }
 }
 
-fn classic_status(spec: &EndpointSpec, http_status: u16, body: &[u8]) -> Result<Status, Error> {
+fn classic_status(spec: &EndpointSpec, answer: &RawAnswer) -> Result<Status, Error> {
+    let (http_status, body) = (answer.status, answer.body.as_slice());
+    let success = (200..300).contains(&http_status);
+    let json = body.trim_ascii_start().starts_with(b"{");
     // A download's answer is the file; only a JSON object is DingTalk's status.
-    if spec.payload == Payload::Binary
-        && !body.trim_ascii_start().starts_with(b"{")
-        && (200..300).contains(&http_status)
-    {
+    if spec.payload == Payload::Binary && !json && success {
         return Ok(Status::default());
     }
-    if let Some(wait) = ip_ban(http_status, body) {
+    if let Some(wait) = ip_ban(body) {
         return Err(Error::IpBanned {
             endpoint: spec.name,
             wait,
-            body: String::from_utf8_lossy(body).into_owned(),
+            body: excerpt(body),
         });
     }
     // Every DingTalk answer is a JSON object; serde would also read an array as a struct,
     // position by position, which would misread garbage as data.
-    if !body.trim_ascii_start().starts_with(b"{") {
+    if !json {
+        if !success || is_page(answer) {
+            return Err(http_error(spec, answer));
+        }
         let message = if body.trim_ascii().is_empty() {
             "the body is empty".to_string()
         } else {
@@ -139,30 +194,17 @@ fn classic_status(spec: &EndpointSpec, http_status: u16, body: &[u8]) -> Result<
     }
     let parsed: ClassicStatus = match serde_json::from_slice(body) {
         Ok(parsed) => parsed,
+        Err(_) if !success => return Err(http_error(spec, answer)),
         Err(err) => {
-            let message = if body.is_empty() {
-                "the body is empty".to_string()
-            } else {
-                format!("not a DingTalk JSON answer: {err}")
-            };
+            let message = format!("not a DingTalk JSON answer: {err}");
             return Err(decode_error(spec, http_status, body, None, message));
         }
     };
     match parsed.errcode {
-        None | Some(0) => {
-            if !(200..300).contains(&http_status) {
-                return Err(decode_error(
-                    spec,
-                    http_status,
-                    body,
-                    None,
-                    format!("HTTP status {http_status} without an errcode"),
-                ));
-            }
-            Ok(Status {
-                request_id: parsed.request_id,
-            })
-        }
+        None | Some(0) if !success => Err(http_error(spec, answer)),
+        None | Some(0) => Ok(Status {
+            request_id: parsed.request_id,
+        }),
         Some(errcode) => Err(Error::Api(Box::new(ApiError {
             endpoint: spec.name,
             errcode,
@@ -175,9 +217,17 @@ fn classic_status(spec: &EndpointSpec, http_status: u16, body: &[u8]) -> Result<
     }
 }
 
-fn v1_status(spec: &EndpointSpec, http_status: u16, body: &[u8]) -> Result<Status, Error> {
+fn v1_status(spec: &EndpointSpec, answer: &RawAnswer) -> Result<Status, Error> {
+    let (http_status, body) = (answer.status, answer.body.as_slice());
     if (200..300).contains(&http_status) {
         return Ok(Status::default());
+    }
+    if let Some(wait) = ip_ban(body) {
+        return Err(Error::IpBanned {
+            endpoint: spec.name,
+            wait,
+            body: excerpt(body),
+        });
     }
     match serde_json::from_slice::<V1Status>(body) {
         Ok(V1Status {
@@ -191,13 +241,7 @@ fn v1_status(spec: &EndpointSpec, http_status: u16, body: &[u8]) -> Result<Statu
             message: message.unwrap_or_default(),
             request_id: requestid,
         }))),
-        _ => Err(decode_error(
-            spec,
-            http_status,
-            body,
-            None,
-            format!("HTTP status {http_status} without a DingTalk error body"),
-        )),
+        _ => Err(http_error(spec, answer)),
     }
 }
 

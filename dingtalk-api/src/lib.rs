@@ -32,11 +32,14 @@ pub mod token;
 #[doc(hidden)]
 pub mod wire;
 
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_V1_BASE_URL, Response};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_DOWNLOAD_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_V1_BASE_URL, Response,
+};
 pub use endpoint::Endpoint;
-pub use error::{ApiError, DecodeError, Error, ErrorCode};
+pub use error::{ApiError, DecodeError, Error, ErrorCode, HttpError, RedirectError};
 pub use retry::RetryPolicy;
-pub use token::{AccessToken, MemoryTokenStore, StoredToken, TokenStore};
+pub use token::{AccessToken, MemoryTokenStore, StoredFailure, StoredToken, TokenStore};
 
 include!(concat!(env!("OUT_DIR"), "/api.rs"));
 

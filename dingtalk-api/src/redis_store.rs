@@ -18,7 +18,10 @@
 //!   set with `PX` equal to the token's remaining lifetime, so Redis drops it when DingTalk
 //!   would reject it anyway;
 //! - `<prefix>refresh-lock:<app_key>`: taken with `SET NX PX ttl` and holding an owner id
-//!   unique to one [`RedisTokenStore`] value. The expiry frees the lock if its holder dies.
+//!   unique to one [`RedisTokenStore`] value. The expiry frees the lock if its holder dies;
+//! - `<prefix>token-failure:<app_key>`: `1|<until_ms>|<errcode or ->|<message>`, the last
+//!   failed fetch, set with `PX` until it runs out, so that the processes waiting for the
+//!   refresh lock give its error to their callers instead of each asking DingTalk again.
 //!
 //! Releasing the lock and invalidating a token are compare-and-delete Lua scripts: a plain
 //! `GET` then `DEL` would race with other processes, and an unconditional `DEL` could remove
@@ -40,7 +43,7 @@ use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, RedisError, Script};
 
 use crate::Error;
-use crate::token::{AccessToken, StoreFuture, StoredToken, TokenStore};
+use crate::token::{AccessToken, StoreFuture, StoredFailure, StoredToken, TokenStore};
 
 /// The key prefix when none is given.
 pub const DEFAULT_PREFIX: &str = "dingtalk:";
@@ -132,6 +135,11 @@ impl RedisTokenStore {
     /// The key holding the token of `app_key`.
     pub fn token_key(&self, app_key: &str) -> String {
         format!("{}token:{app_key}", self.prefix)
+    }
+
+    /// The key holding the last failed fetch of `app_key`.
+    pub fn failure_key(&self, app_key: &str) -> String {
+        format!("{}token-failure:{app_key}", self.prefix)
     }
 
     /// The key of the refresh lock of `app_key`.
@@ -273,6 +281,56 @@ impl TokenStore for RedisTokenStore {
         })
     }
 
+    fn save_failure<'a>(
+        &'a self,
+        app_key: &'a str,
+        failure: &'a StoredFailure,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let remaining = failure
+                .until
+                .duration_since(SystemTime::now())
+                .unwrap_or_default();
+            let remaining_ms = remaining.as_millis().min(u64::MAX as u128) as u64;
+            if remaining_ms == 0 {
+                return Ok(());
+            }
+            let errcode = failure
+                .errcode
+                .map_or_else(|| "-".to_string(), |code| code.to_string());
+            let value = format!(
+                "{FORMAT}|{}|{errcode}|{}",
+                unix_ms(failure.until)?,
+                failure.message
+            );
+            let mut connection = self.connection().await?;
+            self.check(
+                "save failure",
+                redis::cmd("SET")
+                    .arg(self.failure_key(app_key))
+                    .arg(value)
+                    .arg("PX")
+                    .arg(remaining_ms)
+                    .query_async::<()>(&mut connection)
+                    .await,
+            )
+        })
+    }
+
+    fn load_failure<'a>(&'a self, app_key: &'a str) -> StoreFuture<'a, Option<StoredFailure>> {
+        Box::pin(async move {
+            let mut connection = self.connection().await?;
+            let value: Option<String> = self.check(
+                "load failure",
+                redis::cmd("GET")
+                    .arg(self.failure_key(app_key))
+                    .query_async(&mut connection)
+                    .await,
+            )?;
+            Ok(value.as_deref().and_then(decode_failure))
+        })
+    }
+
     fn unlock_refresh<'a>(&'a self, app_key: &'a str) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let mut connection = self.connection().await?;
@@ -325,6 +383,23 @@ fn decode(value: &str) -> Option<StoredToken> {
         token: AccessToken::new(token),
         obtained_at: UNIX_EPOCH + Duration::from_millis(obtained_ms),
         expires_at: UNIX_EPOCH + Duration::from_millis(expires_ms),
+    })
+}
+
+fn decode_failure(value: &str) -> Option<StoredFailure> {
+    let mut parts = value.splitn(4, '|');
+    if parts.next()? != FORMAT {
+        return None;
+    }
+    let until_ms: u64 = parts.next()?.parse().ok()?;
+    let errcode = match parts.next()? {
+        "-" => None,
+        code => Some(code.parse().ok()?),
+    };
+    Some(StoredFailure {
+        message: parts.next()?.to_string(),
+        errcode,
+        until: UNIX_EPOCH + Duration::from_millis(until_ms),
     })
 }
 
@@ -394,6 +469,24 @@ mod tests {
             "format changed: old processes sharing the Redis could not read it"
         );
         assert_eq!(decode(&value), Some(token));
+    }
+
+    #[test]
+    fn stored_failures_round_trip() {
+        let until = UNIX_EPOCH + Duration::from_millis(1_800_000_000_123);
+        for errcode in [Some(40089), Some(-1), None] {
+            let failure = StoredFailure {
+                message: "auth.get_token: DingTalk errcode 40089: invalid | corpid".into(),
+                errcode,
+                until,
+            };
+            let errcode_text = errcode.map_or_else(|| "-".to_string(), |c| c.to_string());
+            let value = format!("1|1800000000123|{errcode_text}|{}", failure.message);
+            assert_eq!(decode_failure(&value), Some(failure));
+        }
+        assert_eq!(decode_failure("2|1|-|x"), None);
+        assert_eq!(decode_failure("1|x|-|x"), None);
+        assert_eq!(decode_failure("1|1|nan|x"), None);
     }
 
     #[test]

@@ -1,15 +1,21 @@
 //! When to try a call again, and how long to wait.
 //!
 //! The rule that matters most: a call that is not idempotent (a message send, a create) is
-//! repeated only when DingTalk certainly did not process it — the connection was never made,
-//! or DingTalk answered with a rejection (system busy, a rate limit, HTTP 429/503). After a
-//! timeout, a dropped connection or a gateway error the outcome is unknown, and the caller
-//! gets [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown) instead of a duplicate.
+//! repeated only when it certainly did not run — the connection was never made, or DingTalk
+//! refused it with a code whose spec entry says `retry: backoff` (system busy, a QPS limit),
+//! or HTTP 429. After a timeout, a dropped connection, a 5xx or an answer that cannot be
+//! read, the outcome is unknown, and the caller gets
+//! [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown) instead of a duplicate.
+//!
+//! Which codes are retried, how long to wait and how often comes from the spec's error list
+//! (`retry`, `wait`, `max_retries` in `api-spec/errors.yaml`), through the generated table:
+//! [`ErrorCode::is_retryable`](crate::ErrorCode::is_retryable) is exactly what the client
+//! retries.
 
 use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
-use crate::error::{Error, ErrorCode};
+use crate::error::{Error, RetryAdvice, SpecWait};
 
 /// How the client retries. [`RetryPolicy::none`] switches retries off.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,13 +23,12 @@ use crate::error::{Error, ErrorCode};
 pub struct RetryPolicy {
     /// Attempts per call, the first included (1 = no retry).
     pub max_attempts: u32,
-    /// Retries after errcode -1 (system busy); DingTalk asks for at most 3.
-    pub max_system_busy_retries: u32,
     /// First backoff; doubles per retry, with jitter.
     pub initial_backoff: Duration,
     /// Cap of one backoff.
     pub max_backoff: Duration,
-    /// Minimum wait after a QPS limit (90018, 90002): DingTalk counts per second.
+    /// Minimum wait after a QPS limit (the codes the spec marks `wait: qps_window`, such as
+    /// 90018 and 90002, and HTTP 429 without `Retry-After`): DingTalk counts per second.
     pub rate_limit_backoff: Duration,
     /// Upper bound for one call, retries and waits included.
     pub total_deadline: Duration,
@@ -33,7 +38,6 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 5,
-            max_system_busy_retries: 3,
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(5),
             rate_limit_backoff: Duration::from_secs(1),
@@ -47,7 +51,6 @@ impl RetryPolicy {
     pub fn none() -> Self {
         RetryPolicy {
             max_attempts: 1,
-            max_system_busy_retries: 0,
             ..Self::default()
         }
     }
@@ -79,21 +82,30 @@ impl RetryPolicy {
 
     /// The wait before retry number `retry` (1-based), jittered to 50-100% of the
     /// exponential value so that many clients do not retry in lockstep.
-    pub(crate) fn backoff(&self, retry: u32, rate_limited: bool, jitter: &mut Jitter) -> Duration {
+    pub(crate) fn backoff(&self, retry: u32, jitter: &mut Jitter) -> Duration {
         let exponent = retry.saturating_sub(1).min(16);
         let base = self
             .initial_backoff
             .saturating_mul(1 << exponent)
             .min(self.max_backoff);
-        let jittered = base.mul_f64(0.5 + 0.5 * jitter.next_unit());
-        if rate_limited {
-            jittered.max(
-                self.rate_limit_backoff
-                    .mul_f64(1.0 + 0.25 * jitter.next_unit()),
-            )
-        } else {
-            jittered
-        }
+        base.mul_f64(0.5 + 0.5 * jitter.next_unit())
+    }
+
+    /// The wait after a refusal: the backoff, but at least what the refusal asks for (the
+    /// QPS window, a `Retry-After`, the spec's wait for the code), jittered upwards.
+    pub(crate) fn wait_after_refusal(
+        &self,
+        retry: u32,
+        refusal: &Refusal,
+        jitter: &mut Jitter,
+    ) -> Duration {
+        let backoff = self.backoff(retry, jitter);
+        let least = match refusal.wait {
+            Wait::Backoff => return backoff,
+            Wait::QpsWindow => self.rate_limit_backoff,
+            Wait::AtLeast(wait) => wait,
+        };
+        backoff.max(least.mul_f64(1.0 + 0.25 * jitter.next_unit()))
     }
 }
 
@@ -113,55 +125,119 @@ impl Jitter {
     }
 }
 
-/// What to do after a failed attempt.
+/// What a failed attempt says about whether the call ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Verdict {
-    /// Try again after a backoff; `rate_limited` asks for the QPS window wait.
-    Retry {
-        rate_limited: bool,
-        system_busy: bool,
-    },
-    /// Give the error to the caller.
+    /// Refused before processing (DingTalk's errcode with retry advice `backoff`, HTTP
+    /// 429, a connection that never opened): any call may be repeated.
+    Refused(Refusal),
+    /// The request may have been processed and the answer was lost (timeout, dropped
+    /// connection, 5xx): a read is repeated, a send ends in `OutcomeUnknown`.
+    MaybeProcessed,
+    /// An answer arrived but cannot be read (not JSON, cut, too large, a redirect): the
+    /// same read would get the same answer; a send ends in `OutcomeUnknown`.
+    Unreadable,
+    /// Retrying cannot help: give the error to the caller.
     Fail,
-    /// The request may have been processed; a non-idempotent call must not be repeated.
-    Unknown,
 }
 
-/// Classifies a failure by what it says about whether DingTalk processed the request.
+/// Why and how long a refused call waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub wait: Wait,
+    /// The code whose own retry limit applies (`max_retries` in the spec), if any.
+    pub limited: Option<(i64, u32)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// Exponential backoff only.
+    Backoff,
+    /// At least DingTalk's QPS window ([`RetryPolicy::rate_limit_backoff`]).
+    QpsWindow,
+    /// At least this long (the spec's `wait`, or `Retry-After`).
+    AtLeast(Duration),
+}
+
+impl Refusal {
+    const PLAIN: Refusal = Refusal {
+        wait: Wait::Backoff,
+        limited: None,
+    };
+}
+
+/// Retries spent per limited code within one call.
+#[derive(Debug, Default)]
+pub(crate) struct Budget {
+    spent: Vec<(i64, u32)>,
+}
+
+impl Budget {
+    /// Whether one more retry is allowed after attempt number `attempts`.
+    pub(crate) fn allows(
+        &mut self,
+        refusal: &Refusal,
+        attempts: u32,
+        policy: &RetryPolicy,
+    ) -> bool {
+        if attempts >= policy.max_attempts {
+            return false;
+        }
+        let Some((code, limit)) = refusal.limited else {
+            return true;
+        };
+        match self.spent.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, spent)) => {
+                *spent += 1;
+                *spent <= limit
+            }
+            None => {
+                self.spent.push((code, 1));
+                limit >= 1
+            }
+        }
+    }
+}
+
+/// Classifies a failure by what it says about whether the request was processed. DingTalk's
+/// codes are judged by the spec's tables (`api-spec/errors.yaml`), nothing here lists them.
 pub(crate) fn classify(error: &Error) -> Verdict {
     match error {
-        Error::Api(api) => match api.code() {
-            ErrorCode::SystemBusy => Verdict::Retry {
-                rate_limited: false,
-                system_busy: true,
-            },
-            ErrorCode::AppApiQpsLimit | ErrorCode::GlobalApiQpsLimit => Verdict::Retry {
-                rate_limited: true,
-                system_busy: false,
-            },
-            _ => Verdict::Fail,
-        },
+        Error::Api(api) => {
+            let code = api.code();
+            match code.retry_advice() {
+                RetryAdvice::Backoff => Verdict::Refused(Refusal {
+                    wait: match code.info().map(|info| info.wait) {
+                        Some(SpecWait::QpsWindow) => Wait::QpsWindow,
+                        Some(SpecWait::Fixed(ms)) => Wait::AtLeast(Duration::from_millis(ms)),
+                        _ => Wait::Backoff,
+                    },
+                    limited: code.max_retries().map(|limit| (code.code(), limit)),
+                }),
+                // A rejected token is handled before classification (refresh once).
+                RetryAdvice::AfterTokenRefresh | RetryAdvice::Never => Verdict::Fail,
+            }
+        }
         // Built wrong locally (e.g. a URL too long to send): nothing left, nothing to retry.
         Error::Transport(transport) if transport.source.is_builder() => Verdict::Fail,
-        Error::Transport(transport) if transport.is_connect() => Verdict::Retry {
-            rate_limited: false,
-            system_busy: false,
+        Error::Transport(transport) if transport.is_connect() => Verdict::Refused(Refusal::PLAIN),
+        Error::Transport(_) | Error::Timeout { .. } | Error::DeadlineExceeded { .. } => {
+            Verdict::MaybeProcessed
+        }
+        Error::Http(http) => match http.status {
+            // Too many requests: refused, come back after the window.
+            429 => Verdict::Refused(Refusal {
+                wait: http.retry_after.map_or(Wait::QpsWindow, Wait::AtLeast),
+                limited: None,
+            }),
+            500..=599 => Verdict::MaybeProcessed,
+            // A 4xx refused the request; a 2xx page is not DingTalk's answer at all.
+            400..=499 => Verdict::Fail,
+            _ => Verdict::Unreadable,
         },
-        Error::Transport(_) => Verdict::Unknown,
-        Error::Decode(decode) => match decode.http_status {
-            // Refusals before processing.
-            429 => Verdict::Retry {
-                rate_limited: true,
-                system_busy: false,
-            },
-            503 => Verdict::Retry {
-                rate_limited: false,
-                system_busy: false,
-            },
-            // A gateway answered; DingTalk behind it may or may not have processed the call.
-            502 | 504 => Verdict::Unknown,
-            _ => Verdict::Fail,
-        },
+        Error::Decode(_) | Error::ResponseTooLarge { .. } | Error::Redirect(_) => {
+            Verdict::Unreadable
+        }
         _ => Verdict::Fail,
     }
 }
@@ -175,7 +251,7 @@ mod tests {
         let policy = RetryPolicy::default();
         let mut jitter = Jitter::new();
         for retry in 1..20 {
-            let wait = policy.backoff(retry, false, &mut jitter);
+            let wait = policy.backoff(retry, &mut jitter);
             let base = policy
                 .initial_backoff
                 .saturating_mul(1 << (retry - 1).min(16))
@@ -185,7 +261,11 @@ mod tests {
                 "retry {retry}: {wait:?} vs {base:?}"
             );
         }
-        let wait = policy.backoff(1, true, &mut jitter);
+        let refusal = Refusal {
+            wait: Wait::QpsWindow,
+            limited: None,
+        };
+        let wait = policy.wait_after_refusal(1, &refusal, &mut jitter);
         assert!(wait >= policy.rate_limit_backoff, "{wait:?}");
     }
 }

@@ -1,16 +1,25 @@
-//! The app access token: fetched lazily, cached until shortly before it expires, refreshed
-//! by exactly one caller while any number of others wait for that one refresh.
+//! The app access token: fetched lazily, cached until shortly before it expires, and fetched
+//! by exactly one flight at a time, whatever happens to that flight.
 //!
-//! Two layers: an in-process cache with a single-flight lock (always), and a [`TokenStore`]
-//! that several processes of one app can share (in memory by default; Redis behind the
-//! `redis` feature). The store's refresh lock makes one process refresh for all of them.
+//! - One flight: the first caller that finds no fresh token starts a fetch in a task of its
+//!   own; every caller that comes while it runs waits for that same fetch and receives its
+//!   outcome, error included. A caller that is cancelled leaves the flight running for the
+//!   others.
+//! - A failed flight is not repeated by every waiter: its error is handed to every caller
+//!   for a short window (doubling with each failure in a row, see
+//!   [`ClientBuilder::token_failure_window`](crate::ClientBuilder::token_failure_window)).
+//! - Across processes a [`TokenStore`] (in memory by default; Redis behind the `redis`
+//!   feature) shares the token, a refresh lock (one process fetches for all) and the last
+//!   failure.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::sync::watch;
 
 use crate::Error;
 
@@ -45,6 +54,17 @@ pub struct StoredToken {
     pub expires_at: SystemTime,
 }
 
+/// A failed token fetch, shared so that other processes do not repeat it at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFailure {
+    /// What DingTalk (or the network) said; never holds a token or the secret.
+    pub message: String,
+    /// DingTalk's `errcode`, when DingTalk answered.
+    pub errcode: Option<i64>,
+    /// Until when nobody should ask DingTalk again.
+    pub until: SystemTime,
+}
+
 /// The future a [`TokenStore`] method returns.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
 
@@ -69,10 +89,27 @@ pub trait TokenStore: Send + Sync + 'static {
 
     /// Releases the refresh lock taken by this store instance.
     fn unlock_refresh<'a>(&'a self, app_key: &'a str) -> StoreFuture<'a, ()>;
+
+    /// Records that fetching the token of `app_key` just failed, until `failure.until`.
+    /// The default keeps nothing (failures are then shared within each process only).
+    fn save_failure<'a>(
+        &'a self,
+        app_key: &'a str,
+        failure: &'a StoredFailure,
+    ) -> StoreFuture<'a, ()> {
+        let _ = (app_key, failure);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// The last recorded failure of `app_key`, if it has not run out yet.
+    fn load_failure<'a>(&'a self, app_key: &'a str) -> StoreFuture<'a, Option<StoredFailure>> {
+        let _ = app_key;
+        Box::pin(async { Ok(None) })
+    }
 }
 
 /// The default store: this process only. Its refresh lock always succeeds because the
-/// in-process single-flight lock already serialises refreshes.
+/// in-process flight already serialises refreshes.
 #[derive(Debug, Default)]
 pub struct MemoryTokenStore {
     tokens: Mutex<HashMap<String, StoredToken>>,
@@ -124,57 +161,176 @@ struct Cached {
     refresh_at: SystemTime,
 }
 
-/// How long a refresher may hold the shared lock before others stop waiting for it.
-/// Longer than a slow `gettoken` (the HTTP timeout defaults to 30 s).
-const REFRESH_LOCK_TTL: Duration = Duration::from_secs(35);
 /// How often a process that lost the refresh race looks for the winner's token.
 const REFRESH_POLL: Duration = Duration::from_millis(50);
+/// The longest a failure is shared, however many failed in a row.
+const MAX_FAILURE_WINDOW: Duration = Duration::from_secs(30);
 
-/// Releases the shared refresh lock if the refreshing future is dropped midway, so other
-/// processes do not wait for the lock's expiry.
-struct SharedLock {
-    store: Arc<dyn TokenStore>,
-    app_key: String,
-    held: bool,
+/// The outcome of one flight, as every waiter receives it.
+type Outcome = Option<Result<AccessToken, Error>>;
+
+enum Flight {
+    /// Nothing is being fetched.
+    Idle { failures_in_a_row: u32 },
+    /// A fetch is running; its outcome arrives on this channel.
+    Running(watch::Receiver<Outcome>),
+    /// The last fetch failed; its error is the answer until `until`.
+    Failed {
+        error: Error,
+        until: Instant,
+        failures_in_a_row: u32,
+    },
 }
 
-impl Drop for SharedLock {
+/// Settings of the token cache, from the client builder.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenSettings {
+    /// How long before expiry a token is replaced.
+    pub margin: Duration,
+    /// How long a failure is shared after the first failed fetch (doubles per failure in a
+    /// row, up to 30 s).
+    pub failure_window: Duration,
+    /// The longest one fetch may take, its retries included (the refresh lock lives longer).
+    pub fetch_deadline: Duration,
+    /// The endpoint that fetches the token (names errors rebuilt from a shared failure).
+    pub fetch_endpoint: &'static str,
+}
+
+/// The in-process cache, the flight, and the shared store.
+#[derive(Clone)]
+pub(crate) struct TokenCache {
+    shared: Arc<CacheState>,
+}
+
+struct CacheState {
+    key: String,
+    current: RwLock<Option<Cached>>,
+    flight: Mutex<Flight>,
+    settings: TokenSettings,
+    store: Arc<dyn TokenStore>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Puts the flight back to idle if its task ends without settling it (a panic, or the
+/// runtime shutting down), so the next caller starts a new one instead of waiting forever.
+struct FlightGuard {
+    state: Arc<CacheState>,
+    settled: bool,
+}
+
+impl Drop for FlightGuard {
     fn drop(&mut self) {
-        if !self.held {
-            return;
-        }
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let store = self.store.clone();
-            let app_key = std::mem::take(&mut self.app_key);
-            runtime.spawn(async move {
-                let _ = store.unlock_refresh(&app_key).await;
-            });
+        if !self.settled {
+            *lock(&self.state.flight) = Flight::Idle {
+                failures_in_a_row: 0,
+            };
         }
     }
-}
-
-/// The in-process cache, the single-flight lock, and the shared store.
-pub(crate) struct TokenCache {
-    app_key: String,
-    current: RwLock<Option<Cached>>,
-    /// Held by the one caller that refreshes; others wait on it, then find the new token.
-    /// Dropping a waiting or refreshing future releases it and leaves the cache as it was.
-    refresh: tokio::sync::Mutex<()>,
-    margin: Duration,
-    store: Arc<dyn TokenStore>,
 }
 
 impl TokenCache {
-    pub(crate) fn new(app_key: String, margin: Duration, store: Arc<dyn TokenStore>) -> Self {
+    pub(crate) fn new(key: String, settings: TokenSettings, store: Arc<dyn TokenStore>) -> Self {
         TokenCache {
-            app_key,
-            current: RwLock::new(None),
-            refresh: tokio::sync::Mutex::new(()),
-            margin,
-            store,
+            shared: Arc::new(CacheState {
+                key,
+                current: RwLock::new(None),
+                flight: Mutex::new(Flight::Idle {
+                    failures_in_a_row: 0,
+                }),
+                settings,
+                store,
+            }),
         }
     }
 
+    /// A valid token. `fetch` (which returns the token and its lifetime) runs in the one
+    /// flight, once for all concurrent callers of this process, and with a shared store once
+    /// for all processes.
+    pub(crate) async fn get<F, Fut>(&self, fetch: F) -> Result<AccessToken, Error>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(AccessToken, Duration), Error>> + Send + 'static,
+    {
+        if let Some(token) = self.shared.fresh() {
+            return Ok(token);
+        }
+        let mut outcome = {
+            let mut flight = lock(&self.shared.flight);
+            // The flight may have just finished between the check above and the lock.
+            if let Some(token) = self.shared.fresh() {
+                return Ok(token);
+            }
+            match &*flight {
+                Flight::Running(outcome) => outcome.clone(),
+                Flight::Failed { error, until, .. } if Instant::now() < *until => {
+                    return Err(error.clone());
+                }
+                Flight::Failed {
+                    failures_in_a_row, ..
+                }
+                | Flight::Idle { failures_in_a_row } => {
+                    let failures_in_a_row = *failures_in_a_row;
+                    let (send, receive) = watch::channel(None);
+                    *flight = Flight::Running(receive.clone());
+                    let state = self.shared.clone();
+                    let task = async move {
+                        let mut guard = FlightGuard {
+                            state: state.clone(),
+                            settled: false,
+                        };
+                        let result = state.refresh(fetch).await;
+                        state.settle(&result, failures_in_a_row);
+                        guard.settled = true;
+                        // Nobody may be waiting any more; the cache holds the token anyway.
+                        let _ = send.send(Some(result));
+                    };
+                    tokio::spawn(task);
+                    receive
+                }
+            }
+        };
+        loop {
+            if let Some(result) = outcome.borrow_and_update().clone() {
+                return result;
+            }
+            if outcome.changed().await.is_err() {
+                // The flight's task ended without an outcome (runtime shutdown or a panic).
+                return outcome.borrow().clone().unwrap_or_else(|| {
+                    Err(Error::Config(
+                        "the access token fetch was cancelled (is the Tokio runtime shutting \
+                         down?)"
+                            .into(),
+                    ))
+                });
+            }
+        }
+    }
+
+    /// Forgets `stale` (DingTalk rejected it), here and in the store, unless another caller
+    /// already replaced it.
+    pub(crate) async fn invalidate(&self, stale: &AccessToken) {
+        {
+            let mut guard = self
+                .shared
+                .current
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if guard.as_ref().is_some_and(|cached| &cached.token == stale) {
+                *guard = None;
+            }
+        }
+        if let Err(err) = self.shared.store.invalidate(&self.shared.key, stale).await {
+            tracing::warn!(error = %err, "token store: invalidate failed");
+        }
+    }
+}
+
+impl CacheState {
     fn fresh(&self) -> Option<AccessToken> {
         let guard = self
             .current
@@ -192,7 +348,7 @@ impl TokenCache {
             .expires_at
             .duration_since(stored.obtained_at)
             .unwrap_or_default();
-        stored.expires_at - self.margin.min(life / 2)
+        stored.expires_at - self.settings.margin.min(life / 2)
     }
 
     /// Keeps `stored` in the in-process cache if it is still fresh; returns it then.
@@ -212,74 +368,72 @@ impl TokenCache {
         Some(token)
     }
 
-    /// A valid token, calling `fetch` (once for all concurrent callers, and with a shared
-    /// store once for all processes) when needed. `fetch` returns the token and its lifetime.
-    pub(crate) async fn get<F, Fut>(&self, fetch: F) -> Result<AccessToken, Error>
+    /// Ends the flight: idle after a success, sharing the error for a while after a failure.
+    fn settle(&self, result: &Result<AccessToken, Error>, failures_before: u32) {
+        let mut flight = lock(&self.flight);
+        *flight = match result {
+            Ok(_) => Flight::Idle {
+                failures_in_a_row: 0,
+            },
+            Err(error) => {
+                let failures_in_a_row = failures_before.saturating_add(1);
+                Flight::Failed {
+                    error: error.clone(),
+                    until: Instant::now() + self.failure_window(failures_in_a_row),
+                    failures_in_a_row,
+                }
+            }
+        };
+    }
+
+    /// The window a failure is shared: the configured one, doubled per earlier failure in a
+    /// row, at most 30 s.
+    fn failure_window(&self, failures_in_a_row: u32) -> Duration {
+        let doublings = failures_in_a_row.saturating_sub(1).min(16);
+        self.settings
+            .failure_window
+            .saturating_mul(1 << doublings)
+            .min(MAX_FAILURE_WINDOW.max(self.settings.failure_window))
+    }
+
+    /// The flight's work: the store first, then the refresh lock, then DingTalk.
+    async fn refresh<F, Fut>(&self, fetch: F) -> Result<AccessToken, Error>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<(AccessToken, Duration), Error>>,
     {
-        if let Some(token) = self.fresh() {
-            return Ok(token);
-        }
-        let _refreshing = self.refresh.lock().await;
-        // Someone else may have refreshed while we waited.
-        if let Some(token) = self.fresh() {
-            return Ok(token);
-        }
         if let Some(token) = self.load_fresh().await {
             return Ok(token);
         }
+        self.shared_failure().await?;
         // Become the one refresher across processes, or wait for the one who is.
-        let waited_since = std::time::Instant::now();
-        while !self.try_lock().await {
+        let lock_ttl = self.settings.fetch_deadline + Duration::from_secs(5);
+        let waited_since = Instant::now();
+        while !self.try_lock(lock_ttl).await {
             tokio::time::sleep(REFRESH_POLL).await;
             if let Some(token) = self.load_fresh().await {
                 return Ok(token);
             }
-            if waited_since.elapsed() > REFRESH_LOCK_TTL {
+            self.shared_failure().await?;
+            if waited_since.elapsed() > lock_ttl {
                 // The holder is gone or stuck: refresh ourselves (gettoken is idempotent).
                 break;
             }
         }
         let mut lock = SharedLock {
             store: self.store.clone(),
-            app_key: self.app_key.clone(),
+            key: self.key.clone(),
             held: true,
         };
         let result = self.refresh_locked(fetch).await;
+        if let Err(error) = &result {
+            self.share_failure(error).await;
+        }
         lock.held = false;
-        if let Err(err) = self.store.unlock_refresh(&self.app_key).await {
+        if let Err(err) = self.store.unlock_refresh(&self.key).await {
             tracing::warn!(error = %err, "token store: releasing the refresh lock failed");
         }
         result
-    }
-
-    // A failing shared store must not stop DingTalk calls: every store operation below
-    // degrades to "this process only" and logs why.
-
-    async fn load_fresh(&self) -> Option<AccessToken> {
-        match self.store.load(&self.app_key).await {
-            Ok(stored) => stored.and_then(|stored| self.adopt(stored)),
-            Err(err) => {
-                tracing::warn!(error = %err, "token store: load failed; using this process only");
-                None
-            }
-        }
-    }
-
-    async fn try_lock(&self) -> bool {
-        match self
-            .store
-            .try_lock_refresh(&self.app_key, REFRESH_LOCK_TTL)
-            .await
-        {
-            Ok(locked) => locked,
-            Err(err) => {
-                tracing::warn!(error = %err, "token store: refresh lock failed; refreshing anyway");
-                true
-            }
-        }
     }
 
     async fn refresh_locked<F, Fut>(&self, fetch: F) -> Result<AccessToken, Error>
@@ -298,7 +452,7 @@ impl TokenCache {
             obtained_at,
             expires_at: obtained_at + lifetime,
         };
-        if let Err(err) = self.store.save(&self.app_key, &stored).await {
+        if let Err(err) = self.store.save(&self.key, &stored).await {
             tracing::warn!(error = %err, "token store: save failed; the token stays in this process");
         }
         let refresh_at = self.refresh_at(&stored);
@@ -312,20 +466,95 @@ impl TokenCache {
         Ok(token)
     }
 
-    /// Forgets `stale` (DingTalk rejected it), here and in the store, unless another caller
-    /// already replaced it.
-    pub(crate) async fn invalidate(&self, stale: &AccessToken) {
-        {
-            let mut guard = self
-                .current
-                .write()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            if guard.as_ref().is_some_and(|cached| &cached.token == stale) {
-                *guard = None;
+    // A failing shared store must not stop DingTalk calls: every store operation below
+    // degrades to "this process only" and logs why.
+
+    async fn load_fresh(&self) -> Option<AccessToken> {
+        match self.store.load(&self.key).await {
+            Ok(stored) => stored.and_then(|stored| self.adopt(stored)),
+            Err(err) => {
+                tracing::warn!(error = %err, "token store: load failed; using this process only");
+                None
             }
         }
-        if let Err(err) = self.store.invalidate(&self.app_key, stale).await {
-            tracing::warn!(error = %err, "token store: invalidate failed");
+    }
+
+    async fn try_lock(&self, ttl: Duration) -> bool {
+        match self.store.try_lock_refresh(&self.key, ttl).await {
+            Ok(locked) => locked,
+            Err(err) => {
+                tracing::warn!(error = %err, "token store: refresh lock failed; refreshing anyway");
+                true
+            }
+        }
+    }
+
+    /// Fails with another process's recent failure, if the store holds one.
+    async fn shared_failure(&self) -> Result<(), Error> {
+        let failure = match self.store.load_failure(&self.key).await {
+            Ok(failure) => failure,
+            Err(err) => {
+                tracing::warn!(error = %err, "token store: loading the last failure failed");
+                None
+            }
+        };
+        let Some(failure) = failure else {
+            return Ok(());
+        };
+        let Ok(retry_after) = failure.until.duration_since(SystemTime::now()) else {
+            return Ok(());
+        };
+        Err(match failure.errcode {
+            Some(errcode) => Error::Api(Box::new(crate::ApiError {
+                endpoint: self.settings.fetch_endpoint,
+                errcode,
+                errmsg: failure.message,
+                request_id: None,
+                sub_code: None,
+                sub_msg: None,
+                http_status: 200,
+            })),
+            None => Error::TokenUnavailable {
+                message: failure.message,
+                retry_after,
+            },
+        })
+    }
+
+    async fn share_failure(&self, error: &Error) {
+        let failure = StoredFailure {
+            message: error.to_string(),
+            errcode: match error {
+                Error::Api(api) => Some(api.errcode),
+                _ => None,
+            },
+            until: SystemTime::now() + self.settings.failure_window,
+        };
+        if let Err(err) = self.store.save_failure(&self.key, &failure).await {
+            tracing::warn!(error = %err, "token store: saving the failure failed");
+        }
+    }
+}
+
+/// Releases the shared refresh lock if the refreshing future is dropped midway, so other
+/// processes do not wait for the lock's expiry.
+struct SharedLock {
+    store: Arc<dyn TokenStore>,
+    key: String,
+    held: bool,
+}
+
+impl Drop for SharedLock {
+    fn drop(&mut self) {
+        if !self.held {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let store = self.store.clone();
+            let key = std::mem::take(&mut self.key);
+            runtime.spawn(async move {
+                let _ = store.unlock_refresh(&key).await;
+            });
         }
     }
 }

@@ -93,6 +93,8 @@ enum Outcome {
     Ok,
     Api,
     Decode,
+    /// Not DingTalk's answer (a page, a bare error status).
+    Http,
     /// Another error a status check may give (e.g. an IP ban), never transport or config.
     Other,
 }
@@ -182,8 +184,11 @@ fn judge(
         Err(Error::ApiV1(api)) if success => return fail(format!("v1 error on a 2xx: {api:?}")),
         Err(Error::ApiV1(_)) => Outcome::Api,
         Err(Error::Decode(err)) => {
-            if err.body != String::from_utf8_lossy(body) {
-                return fail(format!("the decode error lost the body: {:?}", err.body));
+            if !success {
+                return fail(format!("a non-2xx answer is not a decode error: {err:?}"));
+            }
+            if let Some(problem) = excerpt_problem(&err.body, err.body_len, body) {
+                return fail(format!("the decode error's body: {problem}"));
             }
             if err.message.trim().is_empty() {
                 return fail("the decode error has no message".into());
@@ -201,6 +206,18 @@ fn judge(
             }
             Outcome::Decode
         }
+        Err(Error::Http(err)) => {
+            if is_json && success && !body.trim_ascii_start().starts_with(b"<") {
+                return fail(format!("a 2xx JSON answer is not an HTTP error: {err:?}"));
+            }
+            if let Some(problem) = excerpt_problem(&err.body, err.body_len, body) {
+                return fail(format!("the HTTP error's body: {problem}"));
+            }
+            if err.endpoint != name || err.status != status {
+                return fail(format!("the HTTP error names another call: {err:?}"));
+            }
+            Outcome::Http
+        }
         Err(err @ (Error::Transport(_) | Error::Encode { .. } | Error::Config(_))) => {
             return fail(format!("a decoder reported {err:?}"));
         }
@@ -216,6 +233,30 @@ fn judge(
         }
     }
     Ok(outcome)
+}
+
+/// What is wrong with an error's body excerpt of `body`, if anything: it must be the
+/// body's first 64 KiB (lossy UTF-8, cut on a character) and know the whole length.
+fn excerpt_problem(excerpt: &str, len: usize, body: &[u8]) -> Option<String> {
+    if len != body.len() {
+        return Some(format!("length {len}, the body has {}", body.len()));
+    }
+    if excerpt.len() > dingtalk_api::error::BODY_EXCERPT {
+        return Some(format!("an excerpt of {} bytes", excerpt.len()));
+    }
+    let whole = String::from_utf8_lossy(body);
+    if !whole.starts_with(excerpt)
+        && !String::from_utf8_lossy(&body[..body.len().min(excerpt.len() + 4)]).starts_with(excerpt)
+    {
+        return Some(format!(
+            "{:?} is not the start of the body",
+            shown(excerpt.as_bytes())
+        ));
+    }
+    if body.len() <= dingtalk_api::error::BODY_EXCERPT / 2 && excerpt != whole {
+        return Some("a short body is not kept whole".into());
+    }
+    None
 }
 
 /// Runs and judges one answer; a panic is a failure too.
@@ -861,11 +902,12 @@ fn ten_thousand_generated_answers_across_all_endpoints() {
     let count = |outcome| totals.get(&outcome).copied().unwrap_or(0);
     println!(
         "hostile answers: {total} across {} endpoints ({per_endpoint} each): ok {}, api {}, \
-         decode {}, other {}, panics {panics}",
+         decode {}, http {}, other {}, panics {panics}",
         DECODERS.len(),
         count(Outcome::Ok),
         count(Outcome::Api),
         count(Outcome::Decode),
+        count(Outcome::Http),
         count(Outcome::Other),
     );
     for (kind, outcomes) in &counts {
@@ -1226,7 +1268,12 @@ fn a_five_megabyte_list_decodes_and_a_bad_last_element_is_named() {
     let bad = body.replacen("]}}", r#","x"]}}"#, 1);
     let err = decode_error(user_v2(&bad));
     assert_eq!(err.path, Some(format!("result.dept_id_list[{count}]")));
-    assert_eq!(err.body, bad, "the 5 MB body is kept whole");
+    assert_eq!(err.body_len, bad.len(), "the error knows the whole length");
+    assert_eq!(
+        err.body,
+        bad[..dingtalk_api::error::BODY_EXCERPT],
+        "and keeps the first 64 KiB of the 5 MB body"
+    );
     assert!(
         err.to_string().len() < 1_000,
         "the error's text shows a bounded excerpt"

@@ -282,10 +282,11 @@ fn unknown_cause(err: &Error) -> &Error {
     }
 }
 
-fn decode_status(err: &Error) -> u16 {
+/// The status of an [`Error::Http`] (an answer that is not DingTalk's); panics otherwise.
+fn http_status(err: &Error) -> u16 {
     match err {
-        Error::Decode(decode) => decode.http_status,
-        other => panic!("expected a decode error, got {other:?}"),
+        Error::Http(http) => http.status,
+        other => panic!("expected an HTTP error, got {other:?}"),
     }
 }
 
@@ -556,7 +557,7 @@ async fn a_per_exchange_timeout_retries_reads_and_never_repeats_writes() {
         .expect_err("the exchange timed out");
     let cause = unknown_cause(&err);
     assert!(
-        matches!(cause, Error::Transport(t) if t.is_timeout()),
+        matches!(cause, Error::Timeout { after, .. } if *after == Duration::from_millis(500)),
         "{cause:?}"
     );
     let write_attempts = rig.log.take(NOTICE_SEND);
@@ -592,17 +593,17 @@ async fn create_chat(rig: &Rig, members: &[&str]) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_503_before_processing_is_retried_and_the_message_delivered_once() {
+async fn a_429_before_processing_is_retried_and_the_message_delivered_once() {
     let rig = Rig::start().await;
     let members = ["frank", "heidi", "ivan"];
     let chatid = create_chat(&rig, &members).await;
     rig.fake
         .handle()
-        .inject(Fault::http_status(503).on(CHAT_SEND).times(2));
+        .inject(Fault::http_status(429).on(CHAT_SEND).times(2));
     let sent = rig
         .traced(rig.client.chat().send(ChatSendRequest::new(
             &chatid,
-            TextContent::new("after 503s"),
+            TextContent::new("after 429s"),
         )))
         .await
         .expect("the third attempt succeeds");
@@ -614,13 +615,50 @@ async fn a_503_before_processing_is_retried_and_the_message_delivered_once() {
         .handle()
         .with_state(|s| s.chat(&chatid).map(|c| c.messages.len()));
     println!(
-        "[5] chat.send behind 2 x HTTP 503 before processing: ok after attempts {attempts:?}; \
+        "[5] chat.send behind 2 x HTTP 429 before processing: ok after attempts {attempts:?}; \
          deliveries per member {per_member:?}, messages in the chat {messages:?}"
     );
     assert_eq!(attempts, [3]);
     assert_eq!(per_member, [1, 1, 1]);
     assert_eq!(messages, Some(1));
     assert_eq!(rig.fake.handle().calls_to(CHAT_SEND), 1);
+}
+
+/// A 503 page says nothing certain about whether a proxy passed the send on: a send is not
+/// repeated (`OutcomeUnknown`), a read is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_503_page_is_outcome_unknown_for_a_send_and_retried_for_a_read() {
+    let rig = Rig::start().await;
+    let members = ["frank", "heidi"];
+    let chatid = create_chat(&rig, &members).await;
+    let handle = rig.fake.handle();
+    handle.inject(Fault::http_status(503).on(CHAT_SEND).times(2));
+    let err = rig
+        .traced(rig.client.chat().send(ChatSendRequest::new(
+            &chatid,
+            TextContent::new("behind a 503"),
+        )))
+        .await
+        .expect_err("not repeated");
+    assert_eq!(http_status(unknown_cause(&err)), 503);
+    let send_attempts = rig.log.take(CHAT_SEND);
+    handle.clear_faults();
+    handle.inject(Fault::http_status(503).on(GET_V2).times(2));
+    rig.get_user("heidi")
+        .await
+        .expect("the third attempt succeeds");
+    let read_attempts = rig.log.take(GET_V2);
+    println!(
+        "[5b] chat.send behind an HTTP 503 page: OutcomeUnknown after attempts \
+         {send_attempts:?}; get_v2 behind 2 x 503: ok after attempts {read_attempts:?}"
+    );
+    assert_eq!(send_attempts, [1]);
+    assert_eq!(
+        handle.calls_to(CHAT_SEND),
+        0,
+        "the fault answered before processing"
+    );
+    assert_eq!(read_attempts, [3]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -639,7 +677,7 @@ async fn a_502_is_outcome_unknown_for_a_send_and_retried_for_a_read() {
         .await
         .expect_err("the gateway lost the answer");
     let cause = unknown_cause(&err);
-    assert_eq!(decode_status(cause), 502);
+    assert_eq!(http_status(cause), 502);
     let send_attempts = rig.log.take(CHAT_SEND);
     let per_member: Vec<usize> = members.iter().map(|m| rig.chat_deliveries(m)).collect();
     let messages = handle.with_state(|s| s.chat(&chatid).map(|c| c.messages.len()));
@@ -712,11 +750,7 @@ async fn answered_with(status: u16, body: &str) -> (Result<GetV2Response, Error>
         "application/json"
     };
     Mock::given(path("/topapi/v2/user/get"))
-        .respond_with(
-            ResponseTemplate::new(status)
-                .insert_header("content-type", content_type)
-                .set_body_string(body),
-        )
+        .respond_with(ResponseTemplate::new(status).set_body_raw(body, content_type))
         .mount(&server)
         .await;
     let client = Client::builder(support::APP_KEY, support::APP_SECRET)
@@ -753,12 +787,13 @@ async fn monthly_quota_and_ip_ban_are_returned_at_once() {
     assert_eq!(api.code(), ErrorCode::MonthlyQuotaExhausted);
     assert_eq!((requests, attempts.as_slice()), (1, [1].as_slice()));
 
-    let html = "<html><head><title>denied</title></head><body>访问被拒绝</body></html>";
+    // DingTalk's documented ban answers: the JSON, or a page that carries its fields.
+    let ban_page = r#"<html><body><pre>{"status":1111,"wait":3,"source":"x5","punish":"deny","uuid":"u"}</pre></body></html>"#;
     for (status, body, minutes) in [
         (200, r#"{"status":1111,"wait":5,"punish":"deny"}"#, 5),
         (200, r#"{"status":1111,"wait":2,"punish":"deny"}"#, 2),
-        (200, html, 5),
-        (403, html, 5),
+        (200, ban_page, 3),
+        (403, ban_page, 3),
     ] {
         let (banned, requests, attempts) = answered_with(status, body).await;
         let err = banned.expect_err("banned");
@@ -778,6 +813,37 @@ async fn monthly_quota_and_ip_ban_are_returned_at_once() {
             (1, [1].as_slice()),
             "{body}"
         );
+    }
+}
+
+/// Any other page — a captive portal, a proxy's 403, a 502 page — is not a ban: it is an
+/// HTTP error with status, content type and excerpt, retried only when its status class is
+/// transient (5xx, for reads).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_pages_are_http_errors_not_bans() {
+    let portal = "<html><head><title>Login</title></head><body>Wi-Fi 登录</body></html>";
+    let denied = "<html><head><title>403 Forbidden</title></head><body>访问被拒绝</body></html>";
+    let gateway = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+    for (status, body, expected_requests) in [
+        (200, portal, 1),
+        (403, denied, 1),
+        (502, gateway, 5),
+        (503, "Service Unavailable", 5),
+    ] {
+        let (result, requests, attempts) = answered_with(status, body).await;
+        let err = result.expect_err("not DingTalk");
+        let Error::Http(http) = &err else {
+            panic!("HTTP {status}: expected an HTTP error, got {err:?}")
+        };
+        println!(
+            "[8b] HTTP {status} {}: {err}; requests {requests}, attempts {attempts:?}",
+            &body[..body.len().min(30)]
+        );
+        assert_eq!(http.status, status);
+        assert_eq!(http.body, body);
+        assert!(http.content_type.is_some());
+        assert_eq!(requests, expected_requests, "{body}");
+        assert!(!matches!(err, Error::IpBanned { .. }));
     }
 }
 
@@ -962,8 +1028,8 @@ async fn without_retries_a_503_is_returned_at_once() {
          next call met the second 503, the third succeeded",
         elapsed.as_millis()
     );
-    assert_eq!(decode_status(&err), 503);
-    assert_eq!(decode_status(&second), 503);
+    assert_eq!(http_status(&err), 503);
+    assert_eq!(http_status(&second), 503);
     assert_eq!(attempts, [1]);
     assert_eq!(third.userid.as_deref(), Some("dave"));
 }

@@ -210,12 +210,31 @@ async fn decode_error_for(response: ResponseTemplate) -> dingtalk_api::DecodeErr
 }
 
 #[tokio::test]
-async fn an_html_502_page_is_a_decode_error_with_the_raw_body() {
+async fn an_html_502_page_is_an_http_error_with_status_type_and_body() {
+    let support::Harness { server, client } = support::harness().await;
     let page = "<html><body><h1>502 Bad Gateway</h1></body></html>";
-    let err = decode_error_for(ResponseTemplate::new(502).set_body_string(page)).await;
-    assert_eq!(err.http_status, 502);
-    assert_eq!(err.body, page);
-    assert!(err.to_string().contains("502 Bad Gateway"));
+    Mock::given(path(GET_V2))
+        .respond_with(ResponseTemplate::new(502).set_body_raw(page, "text/html; charset=utf-8"))
+        .mount(&server)
+        .await;
+    let err = client
+        .contact()
+        .user()
+        .get_v2(GetV2Request::new("u1"))
+        .await
+        .expect_err("a gateway page");
+    let Error::Http(http) = &err else {
+        panic!("expected an HTTP error, got {err:?}")
+    };
+    assert_eq!(http.status, 502);
+    assert_eq!(http.body, page);
+    assert_eq!(http.body_len, page.len());
+    assert_eq!(
+        http.content_type.as_deref(),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(err.to_string().contains("502 Bad Gateway"), "{err}");
+    assert_eq!(err.http_status(), Some(502));
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
-//! `ErrorCode`: the global errcode list as an enum with an `Other(i64)` fallback.
+//! `ErrorCode`: the global errcode list as an enum with an `Other(i64)` fallback, plus one
+//! table of facts per code (meaning, category, retry advice) that the runtime reads.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::docs::{doc_attrs, paragraphs};
@@ -16,49 +17,32 @@ pub fn error_codes(list: Option<&ErrorList>) -> TokenStream {
         entries: Vec::new(),
     };
     let list = list.unwrap_or(&empty);
-    let variants: Vec<_> = list
-        .entries
+    // The table is searched by code, so it is sorted by code.
+    let mut entries: Vec<&ErrorEntry> = list.entries.iter().collect();
+    entries.sort_by_key(|e| e.code);
+    let variants: Vec<_> = entries
         .iter()
         .map(|e| ident(&naming::type_name(&e.name)))
         .collect();
-    let codes: Vec<proc_macro2::Literal> = list
-        .entries
+    let codes: Vec<Literal> = entries
         .iter()
-        .map(|e| proc_macro2::Literal::i64_unsuffixed(e.code))
+        .map(|e| Literal::i64_unsuffixed(e.code))
         .collect();
-    let meanings: Vec<&str> = list.entries.iter().map(|e| e.meaning.as_str()).collect();
-    let docs: Vec<TokenStream> = list
-        .entries
+    let docs: Vec<TokenStream> = entries
         .iter()
         .map(|e| doc_attrs(&format!("`{}`: {}", e.code, e.meaning)))
         .collect();
-    let categories: Vec<TokenStream> = list
-        .entries
+    let rows: Vec<TokenStream> = entries
         .iter()
-        .map(|e| {
-            let c = match e.category {
-                ErrorCategory::Token => quote! { Token },
-                ErrorCategory::Permission => quote! { Permission },
-                ErrorCategory::RateLimit => quote! { RateLimit },
-                ErrorCategory::NotFound => quote! { NotFound },
-                ErrorCategory::InvalidParam => quote! { InvalidParam },
-                ErrorCategory::System => quote! { System },
-            };
-            quote! { crate::error::ErrorCategory::#c }
+        .zip(&variants)
+        .map(|(e, variant)| {
+            error_row(e, quote! { ErrorCode::#variant }, {
+                let code = Literal::i64_unsuffixed(e.code);
+                quote! { #code }
+            })
         })
         .collect();
-    let retries: Vec<TokenStream> = list
-        .entries
-        .iter()
-        .map(|e| {
-            let r = match e.retry {
-                Retry::Never => quote! { Never },
-                Retry::Backoff => quote! { Backoff },
-                Retry::AfterTokenRefresh => quote! { AfterTokenRefresh },
-            };
-            quote! { crate::error::RetryAdvice::#r }
-        })
-        .collect();
+    let count = Literal::usize_unsuffixed(entries.len());
     let doc = doc_attrs(&paragraphs(&[
         "A DingTalk `errcode`, from the spec's error list.",
         &list.doc,
@@ -74,13 +58,15 @@ pub fn error_codes(list: Option<&ErrorList>) -> TokenStream {
             Other(i64),
         }
 
+        /// Every listed code with its facts, sorted by code.
+        static ERROR_TABLE: [crate::error::ErrorInfo<ErrorCode, i64>; #count] = [ #(#rows),* ];
+
         impl ErrorCode {
             /// The code for a numeric `errcode`.
             pub fn from_code(code: i64) -> Self {
-                match code {
-                    #( #codes => Self::#variants, )*
-                    other => Self::Other(other),
-                }
+                ERROR_TABLE
+                    .binary_search_by_key(&code, |info| info.code)
+                    .map_or(Self::Other(code), |index| ERROR_TABLE[index].variant)
             }
 
             /// The numeric `errcode`.
@@ -91,29 +77,59 @@ pub fn error_codes(list: Option<&ErrorList>) -> TokenStream {
                 }
             }
 
-            /// What the code means, in English (`None` for unlisted codes).
-            pub fn meaning(self) -> Option<&'static str> {
-                match self {
-                    #( Self::#variants => Some(#meanings), )*
-                    Self::Other(_) => None,
-                }
+            /// The spec's facts about this code (`None` for unlisted codes).
+            pub(crate) fn info(self) -> Option<&'static crate::error::ErrorInfo<ErrorCode, i64>> {
+                ERROR_TABLE
+                    .binary_search_by_key(&self.code(), |info| info.code)
+                    .ok()
+                    .map(|index| &ERROR_TABLE[index])
             }
+        }
+    }
+}
 
-            /// The kind of problem (`None` for unlisted codes).
-            pub fn category(self) -> Option<crate::error::ErrorCategory> {
-                match self {
-                    #( Self::#variants => Some(#categories), )*
-                    Self::Other(_) => None,
-                }
-            }
-
-            /// What to do about it (unlisted codes: [`RetryAdvice::Never`](crate::error::RetryAdvice::Never)).
-            pub fn retry_advice(self) -> crate::error::RetryAdvice {
-                match self {
-                    #( Self::#variants => #retries, )*
-                    Self::Other(_) => crate::error::RetryAdvice::Never,
-                }
-            }
+/// One `ErrorInfo { .. }` literal of a generated error table.
+pub fn error_row(entry: &ErrorEntry, variant: TokenStream, code: TokenStream) -> TokenStream {
+    let category = match entry.category {
+        ErrorCategory::Token => quote! { Token },
+        ErrorCategory::Permission => quote! { Permission },
+        ErrorCategory::RateLimit => quote! { RateLimit },
+        ErrorCategory::NotFound => quote! { NotFound },
+        ErrorCategory::InvalidParam => quote! { InvalidParam },
+        ErrorCategory::System => quote! { System },
+    };
+    let retry = match entry.retry {
+        Retry::Never => quote! { Never },
+        Retry::Backoff => quote! { Backoff },
+        Retry::AfterTokenRefresh => quote! { AfterTokenRefresh },
+    };
+    let meaning = &entry.meaning;
+    let wait = match entry.wait {
+        None => quote! { None },
+        Some(RetryWait::QpsWindow) => quote! { QpsWindow },
+        Some(RetryWait::Fixed(ms)) => {
+            let ms = Literal::u64_unsuffixed(ms);
+            quote! { Fixed(#ms) }
+        }
+    };
+    let max_retries = match entry.max_retries {
+        Some(n) => {
+            let n = Literal::u32_unsuffixed(n);
+            quote! { Some(#n) }
+        }
+        None => quote! { None },
+    };
+    let carries_sub_code = entry.carries_sub_code;
+    quote! {
+        crate::error::ErrorInfo {
+            code: #code,
+            variant: #variant,
+            meaning: #meaning,
+            category: crate::error::ErrorCategory::#category,
+            retry: crate::error::RetryAdvice::#retry,
+            wait: crate::error::SpecWait::#wait,
+            max_retries: #max_retries,
+            carries_sub_code: #carries_sub_code,
         }
     }
 }
