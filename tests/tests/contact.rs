@@ -3,7 +3,8 @@ mod support;
 // The `contact` area (`contact/department.yaml`, `contact/user.yaml`) over real HTTP: every
 // endpoint is called through its generated accessor against a wiremock DingTalk that answers
 // with the documented example, and both what went over the wire and what was decoded are
-// checked against the spec.
+// checked against the spec. The writes of `contact/ext_contact.yaml` are checked the same way
+// at the end.
 
 use serde_json::json;
 use wiremock::matchers::{method, path, query_param};
@@ -1552,5 +1553,109 @@ mod user {
         assert_eq!(answer.next_cursor, None);
         // userids with leading zeros stay text.
         assert_eq!(answer.list, vec!["011250026469774889", "0260470242730556"]);
+    }
+}
+
+/// `contact/ext_contact.yaml`: the writes send the contact as a JSON object inside `contact`,
+/// as the official SDK's client puts it on the wire (not as JSON text).
+mod ext_contact {
+    use super::*;
+    use dingtalk_api::contact::ext_contact::{
+        CreateRequest, ExtContactNew, ExtContactUpdate, UpdateRequest,
+    };
+
+    const MODULE: &str = "contact/ext_contact";
+
+    #[tokio::test]
+    async fn create_sends_the_contact_as_an_object() {
+        let h = support::harness().await;
+        support::expect_example(
+            &h.server,
+            "POST",
+            "/topapi/extcontact/create",
+            MODULE,
+            "create",
+        )
+        .await;
+
+        let contact = ExtContactNew::new("王经理", "13600540000", "86", "manager4220", [1517])
+            .title("CFO")
+            .company_name("钉钉")
+            .address("北京")
+            .remark("技术负责人")
+            .share_dept_ids([42536])
+            .share_user_ids(["0423752"]);
+        let answer = h
+            .client
+            .contact()
+            .ext_contact()
+            .create(CreateRequest::new(contact))
+            .await
+            .expect("external contact create succeeds");
+
+        let body = support::single_json_body(&h.server, "/topapi/extcontact/create").await;
+        assert!(
+            body["contact"].is_object(),
+            "contact must be an object: {body}"
+        );
+        assert_eq!(
+            body,
+            json!({
+                "contact": {
+                    "name": "王经理",
+                    "mobile": "13600540000",
+                    "state_code": "86",
+                    "follower_user_id": "manager4220",
+                    "label_ids": [1517],
+                    "title": "CFO",
+                    "company_name": "钉钉",
+                    "address": "北京",
+                    "remark": "技术负责人",
+                    "share_dept_ids": [42536],
+                    "share_user_ids": ["0423752"]
+                }
+            })
+        );
+        assert_eq!(answer.userid.as_deref(), Some("011250026469774889"));
+    }
+
+    #[tokio::test]
+    async fn update_sends_the_contact_as_an_object() {
+        let h = support::harness().await;
+        support::expect_example(
+            &h.server,
+            "POST",
+            "/topapi/extcontact/update",
+            MODULE,
+            "update",
+        )
+        .await;
+
+        // Only the required fields: the optional ones stay off the wire.
+        let contact =
+            ExtContactUpdate::new("011250026469774889", "王经理", "manager4220", [1517, 1518]);
+        h.client
+            .contact()
+            .ext_contact()
+            .update(UpdateRequest::new(contact))
+            .await
+            .expect("external contact update succeeds");
+
+        let body = support::single_json_body(&h.server, "/topapi/extcontact/update").await;
+        assert!(
+            body["contact"].is_object(),
+            "contact must be an object: {body}"
+        );
+        assert_eq!(
+            body,
+            json!({
+                "contact": {
+                    "user_id": "011250026469774889",
+                    "name": "王经理",
+                    "follower_user_id": "manager4220",
+                    "label_ids": [1517, 1518]
+                }
+            })
+        );
     }
 }
