@@ -145,7 +145,18 @@ impl Client {
         check_runtime()?;
         let prepared = prepare(&request)?;
         let (answer, status) = self.execute(spec, &prepared, deadline).await?;
-        let data = E::decode_output(answer.status, &answer.body)?;
+        let data = E::decode_output(answer.status, &answer.body).map_err(|err| match err {
+            // DingTalk said yes: a caller who resends on this error would duplicate the call.
+            Error::Decode(mut decode) if !spec.idempotent => {
+                decode.message = format!(
+                    "DingTalk processed the call (errcode 0; do not send it again), but its \
+                     answer does not decode: {}",
+                    decode.message
+                );
+                Error::Decode(decode)
+            }
+            other => other,
+        })?;
         Ok(Response {
             data,
             request_id: status.request_id,
@@ -180,15 +191,9 @@ impl Client {
         let spec = &crate::auth::GetTokenRequest::SPEC;
         let prepared = prepare(&request)?;
         let (answer, _) = self.execute(spec, &prepared, None).await?;
+        // Errors never quote this answer (its spec marks `access_token` secret).
         let token: crate::auth::GetTokenResponse =
-            decode::payload(spec, answer.status, &answer.body).map_err(|err| match err {
-                // The answer may hold a token next to the field that failed: keep it out.
-                Error::Decode(mut decode) => {
-                    decode.body = "<withheld: the gettoken answer may hold a token>".into();
-                    Error::Decode(decode)
-                }
-                other => other,
-            })?;
+            decode::payload(spec, answer.status, &answer.body)?;
         tracing::debug!(expires_in = token.expires_in, "fetched a new access token");
         let seconds = token.expires_in.unwrap_or(7200).clamp(1, 86_400);
         Ok((
@@ -648,7 +653,8 @@ impl ClientBuilder {
     /// [`connect_timeout`](Self::connect_timeout) is ignored.
     ///
     /// **Configure it not to follow redirects** (`.redirect(reqwest::redirect::Policy::none())`)
-    /// and not to send `Referer` (`.referer(false)`). reqwest's default follows up to 10
+    /// and not to send `Referer` (`.referer(false)`), or start from
+    /// [`http_client_builder`](crate::http_client_builder), which does both. reqwest's default follows up to 10
     /// redirects, resending the URL — with the `access_token` (and on `gettoken` the app
     /// secret) in its query — and with a 307/308 the request body, to whatever host the
     /// redirect names. This client then refuses the answer ([`Error::Redirect`]), but it
@@ -774,20 +780,28 @@ impl ClientBuilder {
     }
 }
 
-/// The HTTP client built when the caller gives none: no redirects (they would carry the
-/// token elsewhere), no `Referer`, gzip accepted. The per-request timeout is applied by the
-/// client itself, around the whole exchange.
-fn default_http(connect: Option<Duration>) -> Result<reqwest::Client, Error> {
+/// A `reqwest::ClientBuilder` with the settings the SDK's own HTTP client has: no
+/// redirects (they would carry the token elsewhere), no `Referer`, gzip accepted, this
+/// crate's user agent, and (with the default `rustls-ring` feature) the ring crypto provider
+/// installed. Start from it to add a proxy or custom TLS, then pass the result to
+/// [`ClientBuilder::http_client`].
+pub fn http_client_builder() -> reqwest::ClientBuilder {
     #[cfg(feature = "rustls-ring")]
     {
         // reqwest is built without a crypto provider; install ring unless the process
         // already chose one.
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
-    let mut builder = reqwest::Client::builder()
+    reqwest::Client::builder()
         .user_agent(concat!("dingtalk-api-rust/", env!("CARGO_PKG_VERSION")))
         .redirect(reqwest::redirect::Policy::none())
-        .referer(false);
+        .referer(false)
+}
+
+/// The HTTP client built when the caller gives none. The per-request timeout is applied
+/// by the client itself, around the whole exchange.
+fn default_http(connect: Option<Duration>) -> Result<reqwest::Client, Error> {
+    let mut builder = http_client_builder();
     if let Some(connect) = connect {
         builder = builder.connect_timeout(connect);
     }

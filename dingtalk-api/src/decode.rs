@@ -114,9 +114,19 @@ fn decode_error(
         http_status,
         path,
         message,
-        body: excerpt(body),
+        body: shown_body(spec, body),
         body_len: body.len(),
     }))
+}
+
+/// What an error may quote of an answer: an excerpt, or nothing when the answer of this
+/// endpoint can hold a token.
+fn shown_body(spec: &EndpointSpec, body: &[u8]) -> String {
+    if spec.secret_answer {
+        format!("<withheld: an answer of {} may hold a secret>", spec.name)
+    } else {
+        excerpt(body)
+    }
 }
 
 fn http_error(spec: &EndpointSpec, answer: &RawAnswer) -> Error {
@@ -124,7 +134,7 @@ fn http_error(spec: &EndpointSpec, answer: &RawAnswer) -> Error {
         endpoint: spec.name,
         status: answer.status,
         content_type: answer.content_type.clone(),
-        body: excerpt(&answer.body),
+        body: shown_body(spec, &answer.body),
         body_len: answer.body.len(),
         retry_after: answer.retry_after,
     }))
@@ -176,7 +186,7 @@ fn classic_status(spec: &EndpointSpec, answer: &RawAnswer) -> Result<Status, Err
         return Err(Error::IpBanned {
             endpoint: spec.name,
             wait,
-            body: excerpt(body),
+            body: shown_body(spec, body),
         });
     }
     // Every DingTalk answer is a JSON object; serde would also read an array as a struct,
@@ -226,7 +236,7 @@ fn v1_status(spec: &EndpointSpec, answer: &RawAnswer) -> Result<Status, Error> {
         return Err(Error::IpBanned {
             endpoint: spec.name,
             wait,
-            body: excerpt(body),
+            body: shown_body(spec, body),
         });
     }
     match serde_json::from_slice::<V1Status>(body) {

@@ -70,6 +70,8 @@ pub struct EndpointSpec {
     /// True if repeating the call is harmless (reads). Sends and writes are `false`.
     pub idempotent: bool,
     pub auth: Auth,
+    /// The answer holds a secret (a token, a ticket): errors never quote its body.
+    pub secret_answer: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -522,12 +522,13 @@ impl CacheState {
     }
 
     async fn share_failure(&self, error: &Error) {
+        let (message, errcode) = match error {
+            Error::Api(api) => (api.errmsg.clone(), Some(api.errcode)),
+            other => (other.to_string(), None),
+        };
         let failure = StoredFailure {
-            message: error.to_string(),
-            errcode: match error {
-                Error::Api(api) => Some(api.errcode),
-                _ => None,
-            },
+            message,
+            errcode,
             until: SystemTime::now() + self.settings.failure_window,
         };
         if let Err(err) = self.store.save_failure(&self.key, &failure).await {

@@ -129,6 +129,7 @@ impl FakeDingTalk {
             faults: Mutex::new(faults::Faults::default()),
             log_requests: self.log_requests,
             request_counter: Mutex::new(0),
+            hits: Mutex::new(std::collections::HashMap::new()),
         });
         let shutdown = Arc::new(Notify::new());
         let task = tokio::spawn(server::serve(listener, shared.clone(), shutdown.clone()));
@@ -238,6 +239,12 @@ impl FakeHandle {
     /// How many calls reached `endpoint` (name such as `chat.send`) past the checks.
     pub fn calls_to(&self, endpoint: &str) -> usize {
         self.with_state(|s| s.calls.iter().filter(|c| *c == endpoint).count())
+    }
+
+    /// How many requests reached `endpoint`, including those a fault answered (where
+    /// [`calls_to`](Self::calls_to) counts only the calls processed).
+    pub fn requests_to(&self, endpoint: &str) -> usize {
+        lock(&self.shared.hits).get(endpoint).copied().unwrap_or(0)
     }
 
     /// Parameters sent that the spec does not know.

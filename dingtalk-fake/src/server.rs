@@ -33,6 +33,8 @@ pub(crate) struct Shared {
     pub faults: Mutex<Faults>,
     pub log_requests: bool,
     pub request_counter: Mutex<u64>,
+    /// Requests that reached each endpoint, faulted ones included.
+    pub hits: Mutex<HashMap<String, usize>>,
 }
 
 /// Locks a mutex even if a panicking test thread poisoned it: the fake keeps serving.
@@ -175,6 +177,7 @@ async fn pipeline(shared: &Shared, request: Request<Incoming>, kill: &Notify) ->
         errcode,
         endpoint: route.name.clone(),
     };
+    *lock(&shared.hits).entry(route.name.clone()).or_default() += 1;
 
     // Faults that strike before DingTalk would process anything.
     let before = lock(&shared.faults).take(&route.name, &path, false);

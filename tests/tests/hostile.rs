@@ -187,7 +187,7 @@ fn judge(
             if !success {
                 return fail(format!("a non-2xx answer is not a decode error: {err:?}"));
             }
-            if let Some(problem) = excerpt_problem(&err.body, err.body_len, body) {
+            if let Some(problem) = excerpt_problem(name, &err.body, err.body_len, body) {
                 return fail(format!("the decode error's body: {problem}"));
             }
             if err.message.trim().is_empty() {
@@ -210,7 +210,7 @@ fn judge(
             if is_json && success && !body.trim_ascii_start().starts_with(b"<") {
                 return fail(format!("a 2xx JSON answer is not an HTTP error: {err:?}"));
             }
-            if let Some(problem) = excerpt_problem(&err.body, err.body_len, body) {
+            if let Some(problem) = excerpt_problem(name, &err.body, err.body_len, body) {
                 return fail(format!("the HTTP error's body: {problem}"));
             }
             if err.endpoint != name || err.status != status {
@@ -236,10 +236,20 @@ fn judge(
 }
 
 /// What is wrong with an error's body excerpt of `body`, if anything: it must be the
-/// body's first 64 KiB (lossy UTF-8, cut on a character) and know the whole length.
-fn excerpt_problem(excerpt: &str, len: usize, body: &[u8]) -> Option<String> {
+/// body's first 64 KiB (lossy UTF-8, cut on a character) and know the whole length; for an
+/// endpoint whose answer holds a secret, it must quote nothing.
+fn excerpt_problem(name: &str, excerpt: &str, len: usize, body: &[u8]) -> Option<String> {
     if len != body.len() {
         return Some(format!("length {len}, the body has {}", body.len()));
+    }
+    static SECRET: OnceLock<Vec<String>> = OnceLock::new();
+    if SECRET
+        .get_or_init(support::secret_answer_endpoints)
+        .iter()
+        .any(|n| n == name)
+    {
+        return (!excerpt.starts_with("<withheld"))
+            .then(|| format!("{excerpt:?} quotes a secret answer"));
     }
     if excerpt.len() > dingtalk_api::error::BODY_EXCERPT {
         return Some(format!("an excerpt of {} bytes", excerpt.len()));

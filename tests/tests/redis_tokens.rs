@@ -769,3 +769,69 @@ async fn debug_and_errors_hide_token_and_password() {
     }
     assert_eq!(dingtalk.gettoken_calls(), 0, "the stored token was used");
 }
+
+/// A failed fetch is shared through Redis too: while one process's `gettoken` fails, the
+/// other process (waiting for the refresh lock) gives the same error to its callers instead
+/// of asking DingTalk again; and the failure expires by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_fetch_is_shared_between_processes() {
+    let redis = RedisServer::start();
+    let server = MockServer::start().await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    struct Refuse(Arc<AtomicUsize>);
+    impl Respond for Refuse {
+        fn respond(&self, _request: &Request) -> ResponseTemplate {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"errcode": 40089, "errmsg": "invalid corpid or corpsecret"}))
+                .set_delay(GETTOKEN_DELAY)
+        }
+    }
+    Mock::given(path("/gettoken"))
+        .respond_with(Refuse(calls.clone()))
+        .mount(&server)
+        .await;
+    let a = client(&server.uri(), &redis.url());
+    let b = client(&server.uri(), &redis.url());
+    let tasks: Vec<_> = (0..100)
+        .map(|i| {
+            let client = [&a, &b][i % 2].clone();
+            tokio::spawn(async move {
+                client
+                    .contact()
+                    .user()
+                    .get_v2(GetV2Request::new("u1"))
+                    .await
+                    .expect_err("no token")
+            })
+        })
+        .collect();
+    let mut errcodes = Vec::new();
+    for task in tasks {
+        match task.await.expect("no panic") {
+            dingtalk_api::Error::Api(api) => errcodes.push(api.errcode),
+            other => panic!("expected DingTalk's error, got {other:?}"),
+        }
+    }
+    let fetches = calls.load(Ordering::SeqCst);
+    let mut raw = redis.raw().await;
+    let failure_key = format!("dingtalk:token-failure:{APP_KEY}");
+    let stored = redis_get(&mut raw, &failure_key).await;
+    let pttl = redis_pttl(&mut raw, &failure_key).await;
+    println!(
+        "2 clients x 50 callers, gettoken answering 40089: {fetches} gettoken request(s); \
+         stored failure {stored:?} (PTTL {pttl} ms)"
+    );
+    assert_eq!(fetches, 1);
+    assert!(errcodes.iter().all(|code| *code == 40089));
+    assert!(stored.is_some_and(|v| v.contains("40089")));
+    assert!(
+        (1..=1_000).contains(&pttl),
+        "the failure expires with its window: {pttl}"
+    );
+    assert_eq!(
+        redis_get(&mut raw, &lock_key()).await,
+        None,
+        "lock released"
+    );
+}

@@ -531,6 +531,7 @@ mod v1_style {
             payload: Payload::TopLevel,
             idempotent: false,
             auth: Auth::Token,
+            secret_answer: false,
         };
         fn path(&self) -> std::borrow::Cow<'static, str> {
             let mut path = String::from("/v1.0/contact/users/");
@@ -621,6 +622,7 @@ mod plain_value_results {
             payload: Payload::ResultField,
             idempotent: true,
             auth: Auth::Token,
+            secret_answer: false,
         };
         fn decode_output(http_status: u16, body: &[u8]) -> Result<Vec<i64>, Error> {
             dingtalk_api::decode::lenient_result(&Self::SPEC, http_status, body)

@@ -380,6 +380,11 @@ fn spec_const(file: &SpecFile, endpoint: &Endpoint) -> TokenStream {
         _ => quote! { TopLevel },
     };
     let idempotent = endpoint.idempotent;
+    // An answer with a secret field (a token, a ticket) is never quoted in an error.
+    let secret_answer = match endpoint.response.as_ref().map(|r| &r.shape) {
+        Some(ResponseShape::Fields(fields)) => has_secret(fields),
+        _ => false,
+    };
     let auth = match endpoint.auth {
         Auth::Token => quote! { Token },
         Auth::None => quote! { None },
@@ -393,8 +398,16 @@ fn spec_const(file: &SpecFile, endpoint: &Endpoint) -> TokenStream {
             payload: crate::endpoint::Payload::#payload,
             idempotent: #idempotent,
             auth: crate::endpoint::Auth::#auth,
+            secret_answer: #secret_answer,
         }
     }
+}
+
+/// True if any field, or any field of an inline object, is `secret`.
+fn has_secret(fields: &[Field]) -> bool {
+    fields.iter().any(|field| {
+        field.secret || matches!(&field.shape, FieldShape::Object(inner) if has_secret(inner))
+    })
 }
 
 fn params_in(endpoint: &Endpoint, location: Location) -> impl Iterator<Item = &Field> {

@@ -69,7 +69,7 @@ async fn mount_explainer(server: &MockServer) {
         .await;
 }
 
-fn spec() -> &'static Spec {
+pub fn spec() -> &'static Spec {
     static SPEC: OnceLock<Spec> = OnceLock::new();
     SPEC.get_or_init(|| {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../api-spec");
@@ -114,6 +114,30 @@ pub fn binary_endpoints() -> Vec<String> {
                 .filter(|e| {
                     e.response.as_ref().is_some_and(|r| {
                         matches!(r.shape, dingtalk_codegen::model::ResponseShape::Binary)
+                    })
+                })
+                .map(move |e| format!("{}.{}", f.module.join("."), e.name))
+        })
+        .collect()
+}
+
+/// Names of the endpoints whose answer has a `secret` field (their errors never quote it).
+pub fn secret_answer_endpoints() -> Vec<String> {
+    fn secret(fields: &[dingtalk_codegen::model::Field]) -> bool {
+        fields.iter().any(|f| {
+            f.secret
+                || matches!(&f.shape, dingtalk_codegen::model::FieldShape::Object(inner) if secret(inner))
+        })
+    }
+    spec()
+        .files
+        .iter()
+        .flat_map(|f| {
+            f.endpoints
+                .iter()
+                .filter(|e| {
+                    e.response.as_ref().is_some_and(|r| {
+                        matches!(&r.shape, dingtalk_codegen::model::ResponseShape::Fields(fields) if secret(fields))
                     })
                 })
                 .map(move |e| format!("{}.{}", f.module.join("."), e.name))
