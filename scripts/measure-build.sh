@@ -19,5 +19,6 @@ measure() {
 
 echo "clean debug build of dingtalk-api ($(nproc) cores)"
 measure "rustls-ring (default)"
+measure "rustls-ring, without gzip" --no-default-features --features rustls-ring,all-areas
 measure "rustls-aws-lc" --no-default-features --features rustls-aws-lc
 measure "native-tls" --no-default-features --features native-tls
