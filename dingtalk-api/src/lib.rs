@@ -22,6 +22,8 @@ mod client;
 pub mod decode;
 pub mod endpoint;
 pub mod error;
+#[cfg(feature = "events")]
+pub mod events;
 #[cfg(feature = "rate-limit")]
 mod limit;
 pub mod paging;

@@ -1,0 +1,6 @@
+//! Receiving what DingTalk pushes (feature `events`): the HTTP callback envelope
+//! ([`crypto`]).
+
+pub mod crypto;
+
+pub use crypto::{CallbackCrypto, CryptoError};
