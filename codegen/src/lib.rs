@@ -192,6 +192,34 @@ pub fn cargo_features(spec: &Spec, resolved: &validate::Resolved) -> String {
     emit::areas::cargo_feature_lines(&emit::areas::gated_areas(spec, resolved))
 }
 
+/// Compares the `[features]` table of a `dingtalk-api/Cargo.toml` (its text, shown in
+/// messages as `shown_path`) with the spec's areas: every problem, located in the manifest,
+/// each saying which line to write. An area without its feature would be compiled out
+/// silently (only a `cfg` warning), so `check` and `build.rs` both refuse that.
+pub fn check_area_features(
+    spec: &Spec,
+    resolved: &validate::Resolved,
+    shown_path: &str,
+    manifest: &str,
+) -> Vec<Diagnostic> {
+    area_feature_problems(spec, resolved, manifest)
+        .into_iter()
+        .map(|problem| Diagnostic {
+            span: Span::new(shown_path, problem.line, 1),
+            message: problem.message,
+        })
+        .collect()
+}
+
+/// The problems of [`check_area_features`] with whether each is a missing feature.
+pub fn area_feature_problems(
+    spec: &Spec,
+    resolved: &validate::Resolved,
+    manifest: &str,
+) -> Vec<emit::areas::AreaFeatureProblem> {
+    emit::areas::area_feature_problems(&emit::areas::gated_areas(spec, resolved), manifest)
+}
+
 /// Reads, validates and generates in one step (what `build.rs` and the CLI do).
 pub fn load_dir(dir: &Path, display_root: &str) -> Result<Generated, LoadError> {
     let sources = read_dir(dir).map_err(|e| LoadError::Io(dir.display().to_string(), e))?;
