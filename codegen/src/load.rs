@@ -208,7 +208,11 @@ pub fn load_file(
     root: &Node,
     diags: &mut Diagnostics,
 ) -> Option<SpecFile> {
-    let mut reader = MapReader::new(root, "a spec file", diags)?;
+    let mut reader = MapReader::new(
+        root,
+        "a spec file (`doc`, `types` and `endpoints` at the top level)",
+        diags,
+    )?;
     let doc_text = reader
         .require("doc", "the file", diags)
         .and_then(|n| non_empty_string(n, "`doc`", diags))

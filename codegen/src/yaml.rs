@@ -6,6 +6,7 @@
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
+use crate::chars;
 use crate::diag::{Diagnostics, Span};
 
 /// One YAML node and its position.
@@ -50,25 +51,106 @@ impl Node {
     }
 }
 
-/// Parses one YAML document. Syntax errors and duplicate keys go into `diags`.
-pub fn parse(file: &str, source: &str, diags: &mut Diagnostics) -> Option<Node> {
+/// What [`parse`] made of a file.
+#[derive(Debug)]
+pub enum Parsed {
+    /// One YAML document (problems found on the way, such as duplicate keys, are reported).
+    Document(Node),
+    /// No document at all: only comments or blank lines.
+    Empty,
+    /// The file cannot be read as one clean YAML document (not UTF-8, a syntax error, a
+    /// second document, look-alike characters in keys); every reason is reported.
+    Unreadable,
+}
+
+/// Parses a spec file: exactly one YAML document. Syntax errors, duplicate keys, invisible
+/// or look-alike characters go into `diags`, each at its own position.
+pub fn parse(file: &str, source: &str, diags: &mut Diagnostics) -> Parsed {
+    let (text, fatal) = chars::check_encoding(file, source, diags);
+    if fatal {
+        return Parsed::Unreadable;
+    }
+    let before = diags.len();
     let mut builder = TreeBuilder {
         file,
         stack: Vec::new(),
         root: None,
         diags,
         anchors_seen: false,
+        documents: 0,
+        second_document: None,
+        last_event_line: 1,
+        last_scalar_plain: true,
     };
-    let mut parser = Parser::new_from_str(source);
-    if let Err(err) = parser.load(&mut builder, false) {
+    let mut parser = Parser::new_from_str(&text);
+    let result = parser.load(&mut builder, true);
+    let (second, last_line, last_plain) = (
+        builder.second_document.take(),
+        builder.last_event_line,
+        builder.last_scalar_plain,
+    );
+    let root = builder.root.take();
+    let mut unreadable = false;
+    if let Some(span) = second {
+        let separator = text
+            .lines()
+            .nth(span.line.saturating_sub(1))
+            .is_some_and(|line| line.starts_with("---"));
+        let (span, what) = if separator {
+            (span, "this `---` starts a second one")
+        } else {
+            (
+                Span { col: 1, ..span },
+                "a second one starts here (after the `...` end marker)",
+            )
+        };
+        diags.error(
+            span,
+            format!(
+                "a spec file holds one YAML document; {what}, and everything after it would be ignored: remove the separator and merge what follows into the mappings above"
+            ),
+        );
+        unreadable = true;
+    }
+    if let Err(err) = result {
         let mark = err.marker();
         let span = Span::new(file, mark.line(), mark.col() + 1);
-        builder
-            .diags
-            .error(span, format!("YAML syntax error: {}", err.info()));
-        return None;
+        let yaml = format!("YAML syntax error: {}", err.info());
+        // Search the lines since the last good event, or only the error line after a quoted
+        // or block scalar (whose lines are text, where Chinese punctuation is fine).
+        let from = if last_plain { last_line } else { mark.line() };
+        let about_tabs = err.info().contains("tab");
+        match chars::explain_syntax_error(file, &text, from, mark.line(), about_tabs) {
+            Some((cause, message)) => {
+                diags.error(
+                    cause,
+                    format!(
+                        "{message} (YAML reports at {}:{}: {})",
+                        mark.line(),
+                        mark.col() + 1,
+                        err.info()
+                    ),
+                );
+            }
+            None => diags.error(span, yaml),
+        }
+        return Parsed::Unreadable;
     }
-    builder.root
+    let Some(root) = root else {
+        return if unreadable || diags.len() > before {
+            Parsed::Unreadable
+        } else {
+            Parsed::Empty
+        };
+    };
+    if chars::check_tree(file, &text, &root, diags) {
+        unreadable = true;
+    }
+    if unreadable {
+        Parsed::Unreadable
+    } else {
+        Parsed::Document(root)
+    }
 }
 
 enum Open {
@@ -82,6 +164,13 @@ struct TreeBuilder<'a> {
     root: Option<Node>,
     diags: &'a mut Diagnostics,
     anchors_seen: bool,
+    /// Documents started so far; the span of the second one's start.
+    documents: usize,
+    second_document: Option<Span>,
+    /// Where the last event was, and whether it was a plain scalar or a collection (for
+    /// explaining a syntax error that follows it).
+    last_event_line: usize,
+    last_scalar_plain: bool,
 }
 
 impl TreeBuilder<'_> {
@@ -91,6 +180,8 @@ impl TreeBuilder<'_> {
 
     fn push_node(&mut self, node: Node) {
         match self.stack.last_mut() {
+            // Only the first document is kept; a second one is reported.
+            None if self.documents > 1 => {}
             None => self.root = Some(node),
             Some(Open::Seq(_, items)) => items.push(node),
             Some(Open::Map(_, entries, pending_key)) => match pending_key.take() {
@@ -117,7 +208,21 @@ impl TreeBuilder<'_> {
 impl MarkedEventReceiver for TreeBuilder<'_> {
     fn on_event(&mut self, event: Event, mark: Marker) {
         let span = self.span(mark);
+        if !matches!(
+            event,
+            Event::Nothing | Event::StreamEnd | Event::DocumentEnd
+        ) {
+            self.last_event_line = mark.line();
+            self.last_scalar_plain =
+                !matches!(&event, Event::Scalar(_, style, ..) if *style != TScalarStyle::Plain);
+        }
         match event {
+            Event::DocumentStart => {
+                self.documents += 1;
+                if self.documents == 2 {
+                    self.second_document = Some(span);
+                }
+            }
             Event::Scalar(text, style, anchor, _) => {
                 if anchor != 0 {
                     self.note_anchor(&span);
@@ -173,11 +278,7 @@ impl MarkedEventReceiver for TreeBuilder<'_> {
                     },
                 });
             }
-            Event::Nothing
-            | Event::StreamStart
-            | Event::StreamEnd
-            | Event::DocumentStart
-            | Event::DocumentEnd => {}
+            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
         }
     }
 }
