@@ -94,10 +94,59 @@ pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Resolved {
         }
     }
 
+    check_routes(spec, diags);
     if let Some(errors) = &spec.errors {
         check_errors(errors, diags);
     }
     resolved
+}
+
+/// Two endpoints with the same method and path (placeholders compared by position) would be
+/// two names for one call; the second is reported, naming where the first is.
+fn check_routes(spec: &Spec, diags: &mut Diagnostics) {
+    let mut seen: HashMap<(bool, &str, String), (&SpecFile, &Endpoint)> = HashMap::new();
+    for file in &spec.files {
+        let mut names = BTreeSet::new();
+        for endpoint in &file.endpoints {
+            // A duplicate endpoint name is reported already, route and all.
+            if !names.insert(naming::field_name(&endpoint.name)) {
+                continue;
+            }
+            let method = match endpoint.method {
+                Method::Get => "GET",
+                Method::Post => "POST",
+            };
+            let normalized: Vec<&str> = endpoint
+                .path
+                .trim_end_matches('/')
+                .split('/')
+                .map(|segment| {
+                    if segment.starts_with('{') {
+                        "{}"
+                    } else {
+                        segment
+                    }
+                })
+                .collect();
+            let key = (file.style == Style::V1, method, normalized.join("/"));
+            match seen.get(&key) {
+                Some((first_file, first)) => diags.error(
+                    endpoint.path_span.clone(),
+                    format!(
+                        "endpoint `{}` is `{method} {}`, like `{}::{}` at {}; one call has one endpoint: remove one of them or fix its path",
+                        endpoint.name,
+                        endpoint.path,
+                        first_file.module.join("::"),
+                        first.name,
+                        first.path_span
+                    ),
+                ),
+                None => {
+                    seen.insert(key, (file, endpoint));
+                }
+            }
+        }
+    }
 }
 
 struct Ctx<'a> {
@@ -318,7 +367,15 @@ fn check_file(ctx: &Ctx<'_>, file: &SpecFile, diags: &mut Diagnostics) {
     }
     for def in &file.types {
         let name = naming::type_name(&def.name);
-        if naming::PRELUDE_NAMES.contains(&name.as_str()) {
+        if crate::load::doc_type_word(&def.name).is_some() {
+            diags.error(
+                def.span.clone(),
+                format!(
+                    "type name `{}` is a type word of DingTalk's doc pages, which the spec reads as a mistake; choose a more specific name",
+                    def.name
+                ),
+            );
+        } else if naming::PRELUDE_NAMES.contains(&name.as_str()) {
             diags.error(
                 def.span.clone(),
                 format!(
@@ -408,6 +465,25 @@ fn claim_inline(
 
 fn check_endpoint(ctx: &Ctx<'_>, file: &SpecFile, endpoint: &Endpoint, diags: &mut Diagnostics) {
     check_path(file, endpoint, diags);
+    if endpoint.auth == Auth::Token {
+        for param in &endpoint.params {
+            let token = match file.style {
+                Style::Classic => param.wire == "access_token",
+                Style::V1 => param
+                    .wire
+                    .eq_ignore_ascii_case("x-acs-dingtalk-access-token"),
+            };
+            if token {
+                diags.error(
+                    param.span.clone(),
+                    format!(
+                        "parameter `{}`: the client attaches the access token itself; remove this parameter (an endpoint that takes another token instead has `auth: none`)",
+                        param.wire
+                    ),
+                );
+            }
+        }
+    }
     ctx.check_fields(&endpoint.params, diags);
     for param in &endpoint.params {
         let Some(location) = param.location else {
@@ -518,9 +594,75 @@ fn check_endpoint(ctx: &Ctx<'_>, file: &SpecFile, endpoint: &Endpoint, diags: &m
     }
 }
 
+/// A path copied from a doc page with its host or query string: the path to write instead.
+fn copied_path_hint(file: &SpecFile, path: &str) -> Option<String> {
+    let (host, rest) = match path
+        .strip_prefix("https://")
+        .or_else(|| path.strip_prefix("http://"))
+    {
+        Some(after_scheme) => {
+            let cut = after_scheme.find('/').unwrap_or(after_scheme.len());
+            let (host, rest) = after_scheme.split_at(cut);
+            (Some(host.to_lowercase()), rest)
+        }
+        None => (None, path),
+    };
+    let (bare, query) = match rest.split_once('?') {
+        Some((bare, query)) => (bare, Some(query)),
+        None => (rest, None),
+    };
+    if host.is_none() && query.is_none() {
+        return None;
+    }
+    let bare = if bare.is_empty() { "/" } else { bare };
+    let mut hint = match (&host, query) {
+        (Some(_), Some(_)) => {
+            format!("`path` is the part after the host, without the query string: write `{bare}`")
+        }
+        (Some(_), None) => format!("`path` is the part after the host: write `{bare}`"),
+        _ => format!("`path` has no query string: write `{bare}`"),
+    };
+    if let Some(query) = query {
+        let names: Vec<&str> = query
+            .split('&')
+            .filter_map(|pair| pair.split('=').next())
+            .filter(|name| !name.is_empty())
+            .collect();
+        let token = names.iter().any(|n| n.eq_ignore_ascii_case("access_token"));
+        let others: Vec<String> = names
+            .iter()
+            .filter(|n| !n.eq_ignore_ascii_case("access_token"))
+            .map(|n| format!("`{n}`"))
+            .collect();
+        if !others.is_empty() {
+            hint.push_str(&format!(
+                "; declare {} under `params` with `in: query`",
+                others.join(", ")
+            ));
+        }
+        if token {
+            hint.push_str("; the client attaches `access_token` itself");
+        }
+    }
+    match (host.as_deref(), file.style) {
+        (Some("api.dingtalk.com"), Style::Classic) => {
+            hint.push_str(" (api.dingtalk.com is the host of `style: v1` files)")
+        }
+        (Some("oapi.dingtalk.com"), Style::V1) => {
+            hint.push_str(" (oapi.dingtalk.com is the host of `style: classic` files)")
+        }
+        _ => {}
+    }
+    Some(hint)
+}
+
 fn check_path(file: &SpecFile, endpoint: &Endpoint, diags: &mut Diagnostics) {
     let path = &endpoint.path;
     let span = &endpoint.path_span;
+    if let Some(hint) = copied_path_hint(file, path) {
+        diags.error(span.clone(), hint);
+        return;
+    }
     let valid_chars = path
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '.' | '{' | '}'));
