@@ -16,6 +16,10 @@ pub struct Resolved {
     pub in_requests: BTreeSet<String>,
     /// Named types reachable from responses (they need `Deserialize`).
     pub in_responses: BTreeSet<String>,
+    /// Fields (and union variants) that close a cycle of types containing each other by
+    /// value: `(module, Rust name of the owning type, wire name)`. They are emitted as
+    /// `Box<T>` so that every type has a finite size.
+    pub boxed: BTreeSet<(Vec<String>, String, String)>,
 }
 
 pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Resolved {
@@ -94,11 +98,191 @@ pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Resolved {
         }
     }
 
+    resolved.boxed = find_cycles(spec, &defs, diags);
     check_routes(spec, diags);
     if let Some(errors) = &spec.errors {
         check_errors(errors, diags);
     }
     resolved
+}
+
+/// A type of the containment graph: a named struct or union, or an inline object of one.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct TypeNode {
+    module: Vec<String>,
+    rust: String,
+}
+
+/// One by-value field from a type to another: the field (or variant) that would be boxed.
+struct Edge<'a> {
+    to: TypeNode,
+    wire: &'a str,
+    span: &'a Span,
+    /// A required struct field (a union variant or an optional field can end the chain).
+    required: bool,
+    body: Body<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Body<'a> {
+    Fields(&'a [Field]),
+    Variants(&'a [Variant]),
+}
+
+/// Finds the fields that close a cycle of types containing each other by value (not through
+/// a list or map) with a depth-first walk in a fixed order: exactly the back edges, so that
+/// boxing them leaves no cycle. A cycle of required fields only is an error: no finite
+/// value of such a type exists.
+fn find_cycles(
+    spec: &Spec,
+    defs: &HashMap<&str, &TypeDef>,
+    diags: &mut Diagnostics,
+) -> BTreeSet<(Vec<String>, String, String)> {
+    let mut finder = CycleFinder {
+        defs,
+        module_of: spec
+            .files
+            .iter()
+            .flat_map(|f| {
+                f.types
+                    .iter()
+                    .map(move |t| (t.name.as_str(), f.module.as_slice()))
+            })
+            .collect(),
+        done: BTreeSet::new(),
+        stack: Vec::new(),
+        boxed: BTreeSet::new(),
+        diags,
+    };
+    let mut roots: Vec<(TypeNode, Body<'_>)> = spec
+        .files
+        .iter()
+        .flat_map(|f| f.types.iter())
+        .filter_map(|def| Some((finder.node_of(&def.name)?, body_of(def))))
+        .collect();
+    roots.sort_by(|a, b| a.0.cmp(&b.0));
+    for (node, body) in roots {
+        if !finder.done.contains(&node) {
+            finder.visit(node, false, body);
+        }
+    }
+    finder.boxed
+}
+
+fn body_of(def: &TypeDef) -> Body<'_> {
+    match &def.kind {
+        TypeDefKind::Struct(fields) => Body::Fields(fields),
+        TypeDefKind::Union(union) => Body::Variants(&union.variants),
+        TypeDefKind::Enum(_) => Body::Fields(&[]),
+    }
+}
+
+struct CycleFinder<'a, 'd> {
+    defs: &'a HashMap<&'a str, &'a TypeDef>,
+    module_of: HashMap<&'a str, &'a [String]>,
+    done: BTreeSet<TypeNode>,
+    /// The walk's path: each node and whether the field leading to it is required.
+    stack: Vec<(TypeNode, bool)>,
+    boxed: BTreeSet<(Vec<String>, String, String)>,
+    diags: &'d mut Diagnostics,
+}
+
+impl<'a> CycleFinder<'a, '_> {
+    /// Named structs and unions take part; enums hold no other type.
+    fn node_of(&self, name: &str) -> Option<TypeNode> {
+        let def = self.defs.get(name)?;
+        if matches!(def.kind, TypeDefKind::Enum(_)) {
+            return None;
+        }
+        Some(TypeNode {
+            module: self.module_of.get(name)?.to_vec(),
+            rust: naming::type_name(name),
+        })
+    }
+
+    fn edges(&self, node: &TypeNode, body: Body<'a>) -> Vec<Edge<'a>> {
+        let mut out = Vec::new();
+        match body {
+            Body::Fields(fields) => {
+                for field in fields {
+                    match &field.shape {
+                        FieldShape::Type(TypeExpr::Named(name, _)) => {
+                            if let (Some(to), Some(def)) =
+                                (self.node_of(name), self.defs.get(name.as_str()))
+                            {
+                                out.push(Edge {
+                                    to,
+                                    wire: &field.wire,
+                                    span: &field.span,
+                                    required: field.required,
+                                    body: body_of(def),
+                                });
+                            }
+                        }
+                        FieldShape::Object(inner) => out.push(Edge {
+                            to: TypeNode {
+                                module: node.module.clone(),
+                                rust: format!("{}{}", node.rust, naming::type_name(&field.wire)),
+                            },
+                            wire: &field.wire,
+                            span: &field.span,
+                            required: field.required,
+                            body: Body::Fields(inner),
+                        }),
+                        _ => {}
+                    }
+                }
+            }
+            Body::Variants(variants) => {
+                for variant in variants {
+                    if let TypeExpr::Named(name, _) = &variant.ty
+                        && let (Some(to), Some(def)) =
+                            (self.node_of(name), self.defs.get(name.as_str()))
+                    {
+                        out.push(Edge {
+                            to,
+                            wire: &variant.wire,
+                            span: &variant.span,
+                            required: false,
+                            body: body_of(def),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn visit(&mut self, node: TypeNode, via_required: bool, body: Body<'a>) {
+        let edges = self.edges(&node, body);
+        self.stack.push((node.clone(), via_required));
+        for edge in edges {
+            if let Some(position) = self.stack.iter().position(|(n, _)| *n == edge.to) {
+                self.boxed.insert((
+                    node.module.clone(),
+                    node.rust.clone(),
+                    edge.wire.to_string(),
+                ));
+                let all_required =
+                    edge.required && self.stack[position + 1..].iter().all(|(_, r)| *r);
+                if all_required {
+                    self.diags.error(
+                        edge.span.clone(),
+                        format!(
+                            "`{}` contains `{}` again through required fields only, so no value of it can exist; make a field of the cycle optional (or a list)",
+                            edge.to.rust, edge.to.rust
+                        ),
+                    );
+                }
+                continue;
+            }
+            if !self.done.contains(&edge.to) {
+                self.visit(edge.to, edge.required, edge.body);
+            }
+        }
+        self.stack.pop();
+        self.done.insert(node);
+    }
 }
 
 /// Two endpoints with the same method and path (placeholders compared by position) would be
