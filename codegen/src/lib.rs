@@ -12,6 +12,8 @@ mod chars;
 pub mod coverage;
 pub mod diag;
 pub mod emit;
+mod examples;
+pub mod json;
 mod load;
 pub mod model;
 pub mod naming;
@@ -70,7 +72,7 @@ pub fn parse(
             if source.relative_path == ERRORS_FILE {
                 load::load_errors(&display, &root, &mut diags);
             } else {
-                load::load_file(&display, Vec::new(), &root, &mut diags);
+                load::load_file(&display, Vec::new(), &root, &source.text, &mut diags);
             }
             unreadable.push(first_problem(&diags, problems_before, &display));
             continue;
@@ -82,7 +84,7 @@ pub fn parse(
         let Some(module) = module_path(&display, &source.relative_path, &mut diags) else {
             continue;
         };
-        if let Some(file) = load::load_file(&display, module, &root, &mut diags) {
+        if let Some(file) = load::load_file(&display, module, &root, &source.text, &mut diags) {
             spec.files.push(file);
         }
     }

@@ -275,6 +275,7 @@ pub fn load_file(
     display_path: &str,
     module: Vec<String>,
     root: &Node,
+    source: &str,
     diags: &mut Diagnostics,
 ) -> Option<SpecFile> {
     let mut reader = MapReader::new(
@@ -311,7 +312,7 @@ pub fn load_file(
         .map(|n| {
             named_entries(n, "`endpoints`", diags)
                 .into_iter()
-                .filter_map(|(k, v)| load_endpoint(k, v, style, diags))
+                .filter_map(|(k, v)| load_endpoint(k, v, style, source, diags))
                 .collect()
         })
         .unwrap_or_default();
@@ -435,7 +436,7 @@ fn load_fields(node: &Node, params: bool, diags: &mut Diagnostics) -> Vec<Field>
 fn load_field(key: &Node, node: &Node, param: bool, diags: &mut Diagnostics) -> Option<Field> {
     let wire = non_empty_string(key, "a field name", diags)?;
     if !wire.chars().all(|c| c.is_ascii_graphic()) {
-        let message = if wire.chars().any(|c| !c.is_ascii()) {
+        let message = if !wire.is_ascii() {
             format!(
                 "field name `{wire}` is not a wire name: the key is the name exactly as DingTalk sends it (ASCII, e.g. `userid`); put a description under `doc:`"
             )
@@ -692,6 +693,7 @@ fn load_endpoint(
     key: &Node,
     node: &Node,
     style: Style,
+    source: &str,
     diags: &mut Diagnostics,
 ) -> Option<Endpoint> {
     let name = non_empty_string(key, "an endpoint name", diags)?;
@@ -766,7 +768,7 @@ fn load_endpoint(
         .unwrap_or_default();
     let response = reader
         .take("response")
-        .and_then(|n| load_response(n, diags));
+        .and_then(|n| load_response(n, source, diags));
     let pagination = reader
         .take("pagination")
         .and_then(|n| load_pagination(n, diags));
@@ -825,7 +827,7 @@ fn check_doc_url(url: &str, span: &Span, diags: &mut Diagnostics) {
     }
 }
 
-fn load_response(node: &Node, diags: &mut Diagnostics) -> Option<Response> {
+fn load_response(node: &Node, source: &str, diags: &mut Diagnostics) -> Option<Response> {
     let mut reader = MapReader::new(node, "`response`", diags)?;
     let fields = reader.take("fields");
     let ty = reader.take("type");
@@ -834,10 +836,24 @@ fn load_response(node: &Node, diags: &mut Diagnostics) -> Option<Response> {
         .and_then(|n| boolean(n, "`binary`", diags))
         .unwrap_or(false);
     let example = reader.take("example").and_then(|n| {
+        if let NodeKind::Map(_) | NodeKind::Seq(_) = n.kind {
+            diags.error(
+                n.span.clone(),
+                "`example` is the answer's JSON text: write it as a block scalar (`example: |` and the JSON on the lines below), not as YAML",
+            );
+            return None;
+        }
         let json = non_empty_string(n, "`example`", diags)?;
+        let positions = if n.block {
+            Vec::new()
+        } else {
+            crate::yaml::content_positions(source, &n.span, &json)
+        };
         Some(Example {
             json,
             span: n.span.clone(),
+            block: n.block,
+            positions,
         })
     });
     reader.finish(&["fields", "type", "example", "binary"], diags);

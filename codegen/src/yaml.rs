@@ -14,6 +14,9 @@ use crate::diag::{Diagnostics, Span};
 pub struct Node {
     pub span: Span,
     pub kind: NodeKind,
+    /// A literal (`|`) or folded (`>`) block scalar, whose content starts on the line after
+    /// its indicator; `span` is then its first content character.
+    pub block: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -228,9 +231,11 @@ impl MarkedEventReceiver for TreeBuilder<'_> {
                     self.note_anchor(&span);
                 }
                 let plain = style == TScalarStyle::Plain;
+                let block = matches!(style, TScalarStyle::Literal | TScalarStyle::Folded);
                 self.push_node(Node {
                     span,
                     kind: NodeKind::Scalar { text, plain },
+                    block,
                 });
             }
             Event::SequenceStart(anchor, _) => {
@@ -250,6 +255,7 @@ impl MarkedEventReceiver for TreeBuilder<'_> {
                     Some(Open::Seq(span, items)) => Node {
                         span,
                         kind: NodeKind::Seq(items),
+                        block: false,
                     },
                     Some(Open::Map(span, entries, _)) => {
                         // A block mapping's start event is marked after its first key; point
@@ -261,6 +267,7 @@ impl MarkedEventReceiver for TreeBuilder<'_> {
                         Node {
                             span,
                             kind: NodeKind::Map(entries),
+                            block: false,
                         }
                     }
                     None => return,
@@ -276,6 +283,7 @@ impl MarkedEventReceiver for TreeBuilder<'_> {
                         text: String::new(),
                         plain: true,
                     },
+                    block: false,
                 });
             }
             Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
@@ -330,5 +338,82 @@ impl Node {
                     .collect(),
             ),
         }
+    }
+}
+
+/// For a scalar written on the lines of `source` starting at `span` (a quoted or plain flow
+/// scalar): the source line and column of each character of its content, so that a position
+/// inside the content (a JSON example's offending value) maps onto the file. Empty when the
+/// mapping cannot be made exactly.
+pub fn content_positions(source: &str, span: &Span, content: &str) -> Vec<(usize, usize)> {
+    let lines: Vec<Vec<char>> = source.lines().map(|l| l.chars().collect()).collect();
+    let (mut line, mut col) = (span.line, span.col);
+    let at = |line: usize, col: usize| -> Option<char> {
+        lines
+            .get(line.checked_sub(1)?)?
+            .get(col.checked_sub(1)?)
+            .copied()
+    };
+    let quote = match at(line, col) {
+        Some(q @ ('"' | '\'')) => {
+            col += 1;
+            Some(q)
+        }
+        _ => None,
+    };
+    let mut out = Vec::new();
+    loop {
+        let Some(c) = at(line, col) else {
+            // End of a source line: the scalar goes on, folded, on the next one.
+            let more = line < lines.len() && quote.is_some();
+            if !more {
+                break;
+            }
+            line += 1;
+            col = 1;
+            while matches!(at(line, col), Some(' ' | '\t')) {
+                col += 1;
+            }
+            out.push((line, col));
+            continue;
+        };
+        let wanted = content.chars().count();
+        match (quote, c) {
+            (None, _) if out.len() >= wanted => break,
+            (Some('"'), '"') => break,
+            (Some('\''), '\'') if at(line, col + 1) == Some('\'') => {
+                out.push((line, col));
+                col += 2;
+            }
+            (Some('\''), '\'') => break,
+            (Some('"'), '\\') => {
+                let width = match at(line, col + 1) {
+                    Some('x') => 4,
+                    Some('u') => 6,
+                    Some('U') => 10,
+                    None => {
+                        // An escaped line break joins the lines.
+                        line += 1;
+                        col = 1;
+                        while matches!(at(line, col), Some(' ' | '\t')) {
+                            col += 1;
+                        }
+                        continue;
+                    }
+                    _ => 2,
+                };
+                out.push((line, col));
+                col += width;
+            }
+            _ => {
+                out.push((line, col));
+                col += 1;
+            }
+        }
+    }
+    if out.len() == content.chars().count() {
+        out
+    } else {
+        Vec::new()
     }
 }

@@ -106,13 +106,16 @@ pub fn cargo_feature_lines(gated: &BTreeMap<String, BTreeSet<String>>) -> String
     out
 }
 
+/// Feature name -> (1-based line, the quoted values of its list).
+pub type ManifestFeatures = BTreeMap<String, (usize, Vec<String>)>;
+
 /// The features declared in the `[features]` table of a `Cargo.toml`: name -> (1-based line,
 /// the quoted values of its list). A small reader for the table alone: it also reads the
 /// normalised manifest `cargo package` writes (no comments, lists possibly over several
 /// lines), so it does not rely on the `# BEGIN areas` markers.
 pub fn manifest_features(
     manifest: &str,
-) -> (Option<usize>, BTreeMap<String, (usize, Vec<String>)>) {
+) -> (Option<usize>, ManifestFeatures) {
     let mut table_line = None;
     let mut features = BTreeMap::new();
     let mut current: Option<(String, usize, Vec<String>)> = None;
