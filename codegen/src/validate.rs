@@ -98,6 +98,18 @@ pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Resolved {
         }
     }
 
+    // A type sent and received has `Option<_>` collections; the runtime reads an optional
+    // list of scalars leniently, but has no lenient reader for an optional map of them.
+    for file in &spec.files {
+        for def in &file.types {
+            if let TypeDefKind::Struct(fields) = &def.kind
+                && resolved.in_requests.contains(&def.name)
+                && resolved.in_responses.contains(&def.name)
+            {
+                check_two_way_maps(&def.name, fields, diags);
+            }
+        }
+    }
     // Documented examples against the declared responses, as the decoder would read them.
     for file in &spec.files {
         for endpoint in &file.endpoints {
@@ -110,6 +122,28 @@ pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Resolved {
         check_errors(errors, diags);
     }
     resolved
+}
+
+fn check_two_way_maps(owner: &str, fields: &[Field], diags: &mut Diagnostics) {
+    for field in fields {
+        match &field.shape {
+            FieldShape::Type(TypeExpr::Map(inner))
+                if !field.required
+                    && matches!(field.encoding, None | Some(Encoding::String))
+                    && crate::emit::lenient_type(inner) =>
+            {
+                diags.error(
+                    field.span.clone(),
+                    format!(
+                        "field `{}` of `{owner}`: an optional map of scalars in a type that is both sent and received has no lenient decoder; make it `required: true`, or `map<json>`, or use separate request and response types",
+                        field.wire
+                    ),
+                );
+            }
+            FieldShape::Object(inner) => check_two_way_maps(owner, inner, diags),
+            _ => {}
+        }
+    }
 }
 
 /// A type of the containment graph: a named struct or union, or an inline object of one.

@@ -113,9 +113,7 @@ pub type ManifestFeatures = BTreeMap<String, (usize, Vec<String>)>;
 /// the quoted values of its list). A small reader for the table alone: it also reads the
 /// normalised manifest `cargo package` writes (no comments, lists possibly over several
 /// lines), so it does not rely on the `# BEGIN areas` markers.
-pub fn manifest_features(
-    manifest: &str,
-) -> (Option<usize>, ManifestFeatures) {
+pub fn manifest_features(manifest: &str) -> (Option<usize>, ManifestFeatures) {
     let mut table_line = None;
     let mut features = BTreeMap::new();
     let mut current: Option<(String, usize, Vec<String>)> = None;
