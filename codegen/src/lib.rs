@@ -187,7 +187,7 @@ fn module_path(display: &str, relative: &str, diags: &mut Diagnostics) -> Option
 /// Parses a YAML data file (e.g. a seed) into JSON; syntax errors come as `file:line:col`.
 pub fn yaml_to_json(display_path: &str, text: &str) -> Result<serde_json::Value, SpecErrors> {
     let mut diags = Diagnostics::default();
-    match yaml::parse(display_path, text, &mut diags) {
+    match yaml::parse_data(display_path, text, &mut diags) {
         yaml::Parsed::Document(root) if diags.is_empty() => Ok(root.to_json()),
         yaml::Parsed::Empty => Err(SpecErrors(vec![Diagnostic {
             span: Span::new(display_path, 1, 1),
