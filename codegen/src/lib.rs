@@ -8,9 +8,12 @@
 //! [`load_dir`] is the only function that touches the file system; the rest is pure, so the
 //! same code serves `build.rs`, the `check` CLI and the snapshot tests.
 
+mod chars;
 pub mod coverage;
 pub mod diag;
 pub mod emit;
+mod examples;
+pub mod json;
 mod load;
 pub mod model;
 pub mod naming;
@@ -44,18 +47,36 @@ pub fn parse(
     let mut spec = Spec::default();
     let mut sorted: Vec<&SourceFile> = sources.iter().collect();
     sorted.sort_by(|a, b| a.relative_path.cmp(&b.relative_path));
+    // Files that cannot be read (encoding, syntax, not a mapping): the checks across files
+    // would only report what is missing because of them, ahead of the real problem.
+    let mut unreadable: Vec<Span> = Vec::new();
     for source in sorted {
         let display = format!("{display_root}/{}", source.relative_path);
         let problems_before = diags.len();
-        let Some(root) = yaml::parse(&display, &source.text, &mut diags) else {
-            if diags.len() == problems_before {
+        let root = match yaml::parse(&display, &source.text, &mut diags) {
+            yaml::Parsed::Document(root) => root,
+            yaml::Parsed::Empty => {
                 diags.error(
                     Span::new(&display, 1, 1),
                     "the file is empty (no YAML document, only comments or blank lines)",
                 );
+                continue;
             }
-            continue;
+            yaml::Parsed::Unreadable => {
+                unreadable.push(first_problem(&diags, problems_before, &display));
+                continue;
+            }
         };
+        if !matches!(root.kind, yaml::NodeKind::Map(_)) {
+            let problems_before = diags.len();
+            if source.relative_path == ERRORS_FILE {
+                load::load_errors(&display, &root, &mut diags);
+            } else {
+                load::load_file(&display, Vec::new(), &root, &source.text, &mut diags);
+            }
+            unreadable.push(first_problem(&diags, problems_before, &display));
+            continue;
+        }
         if source.relative_path == ERRORS_FILE {
             spec.errors = load::load_errors(&display, &root, &mut diags);
             continue;
@@ -63,9 +84,27 @@ pub fn parse(
         let Some(module) = module_path(&display, &source.relative_path, &mut diags) else {
             continue;
         };
-        if let Some(file) = load::load_file(&display, module, &root, &mut diags) {
+        if let Some(file) = load::load_file(&display, module, &root, &source.text, &mut diags) {
             spec.files.push(file);
         }
+    }
+    if let Some(first) = unreadable.first() {
+        let mut sorted = diags.into_sorted();
+        // Only worth a line when other files were read and their checks are the ones skipped.
+        if !spec.files.is_empty() || spec.errors.is_some() {
+            let which = if unreadable.len() == 1 {
+                "this file".to_string()
+            } else {
+                format!("these {} files", unreadable.len())
+            };
+            sorted.push(Diagnostic {
+                span: first.clone(),
+                message: format!(
+                    "the checks that need every file (type references, duplicate types and routes, examples, pagination) were skipped until {which} can be read: fix the problems above, then check again"
+                ),
+            });
+        }
+        return Err(SpecErrors(sorted));
     }
     check_module_clashes(&spec, &mut diags);
     if diags.is_empty() {
@@ -78,6 +117,16 @@ pub fn parse(
         validate::validate(&spec, &mut diags);
     }
     Err(SpecErrors(diags.into_sorted()))
+}
+
+/// The position of the first problem reported since `before` (the file's start if none).
+fn first_problem(diags: &Diagnostics, before: usize, display: &str) -> Span {
+    diags
+        .iter()
+        .skip(before)
+        .map(|d| d.span.clone())
+        .min()
+        .unwrap_or_else(|| Span::new(display, 1, 1))
 }
 
 /// `contact.yaml` beside a `contact/` folder would make two modules named `contact`.
@@ -138,18 +187,18 @@ fn module_path(display: &str, relative: &str, diags: &mut Diagnostics) -> Option
 /// Parses a YAML data file (e.g. a seed) into JSON; syntax errors come as `file:line:col`.
 pub fn yaml_to_json(display_path: &str, text: &str) -> Result<serde_json::Value, SpecErrors> {
     let mut diags = Diagnostics::default();
-    match yaml::parse(display_path, text, &mut diags) {
-        Some(root) if diags.is_empty() => Ok(root.to_json()),
-        Some(_) => Err(SpecErrors(diags.into_sorted())),
-        None if diags.is_empty() => Err(SpecErrors(vec![Diagnostic {
+    match yaml::parse_data(display_path, text, &mut diags) {
+        yaml::Parsed::Document(root) if diags.is_empty() => Ok(root.to_json()),
+        yaml::Parsed::Empty => Err(SpecErrors(vec![Diagnostic {
             span: Span::new(display_path, 1, 1),
             message: "the file is empty".into(),
         }])),
-        None => Err(SpecErrors(diags.into_sorted())),
+        _ => Err(SpecErrors(diags.into_sorted())),
     }
 }
 
-/// Reads every `*.yaml` under `dir` (sorted, so output is deterministic).
+/// Reads every `*.yaml` under `dir` (sorted, so output is deterministic). A file that is
+/// not UTF-8 is still returned: [`parse`] reports its first invalid byte with its position.
 pub fn read_dir(dir: &Path) -> std::io::Result<Vec<SourceFile>> {
     let mut out = Vec::new();
     collect(dir, dir, &mut out)?;
@@ -174,7 +223,7 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) -> std::io::Resul
                 .join("/");
             out.push(SourceFile {
                 relative_path: relative,
-                text: std::fs::read_to_string(&path)?,
+                text: chars::decode(&std::fs::read(&path)?),
             });
         }
     }
@@ -190,6 +239,34 @@ pub fn generate(spec: &Spec, resolved: &validate::Resolved) -> Generated {
 /// must hold them between `# BEGIN areas` and `# END areas`.
 pub fn cargo_features(spec: &Spec, resolved: &validate::Resolved) -> String {
     emit::areas::cargo_feature_lines(&emit::areas::gated_areas(spec, resolved))
+}
+
+/// Compares the `[features]` table of a `dingtalk-api/Cargo.toml` (its text, shown in
+/// messages as `shown_path`) with the spec's areas: every problem, located in the manifest,
+/// each saying which line to write. An area without its feature would be compiled out
+/// silently (only a `cfg` warning), so `check` and `build.rs` both refuse that.
+pub fn check_area_features(
+    spec: &Spec,
+    resolved: &validate::Resolved,
+    shown_path: &str,
+    manifest: &str,
+) -> Vec<Diagnostic> {
+    area_feature_problems(spec, resolved, manifest)
+        .into_iter()
+        .map(|problem| Diagnostic {
+            span: Span::new(shown_path, problem.line, 1),
+            message: problem.message,
+        })
+        .collect()
+}
+
+/// The problems of [`check_area_features`] with whether each is a missing feature.
+pub fn area_feature_problems(
+    spec: &Spec,
+    resolved: &validate::Resolved,
+    manifest: &str,
+) -> Vec<emit::areas::AreaFeatureProblem> {
+    emit::areas::area_feature_problems(&emit::areas::gated_areas(spec, resolved), manifest)
 }
 
 /// Reads, validates and generates in one step (what `build.rs` and the CLI do).

@@ -124,6 +124,30 @@ fn boolean(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<bool> {
     match &node.kind {
         NodeKind::Scalar { text, plain: true } if text == "true" => Some(true),
         NodeKind::Scalar { text, plain: true } if text == "false" => Some(false),
+        NodeKind::Scalar { text, plain } => {
+            // Words a doc page's table uses for its "required" column, and other spellings.
+            let meant = match text.trim().to_lowercase().as_str() {
+                "true" | "yes" | "y" | "on" | "1" | "是" | "必填" | "必选" | "required" => {
+                    Some("true")
+                }
+                "false" | "no" | "n" | "off" | "0" | "否" | "选填" | "可选" | "非必填"
+                | "optional" => Some("false"),
+                _ => None,
+            };
+            let message = match meant {
+                Some(word) if !plain && text.trim() == word => {
+                    format!(
+                        "{what} must be `{word}` without quotes (a quoted `\"{word}\"` is text)"
+                    )
+                }
+                Some(word) => {
+                    format!("{what} must be `true` or `false`, not `{text}`; write `{word}`")
+                }
+                None => format!("{what} must be `true` or `false`, not `{text}`"),
+            };
+            diags.error(node.span.clone(), message);
+            None
+        }
         _ => {
             diags.error(
                 node.span.clone(),
@@ -160,19 +184,64 @@ fn keyword<T: Copy>(
     choices: &[(&str, T)],
     diags: &mut Diagnostics,
 ) -> Option<T> {
+    keyword_or(node, what, choices, &[], diags)
+}
+
+/// [`keyword`], with `synonyms`: words a DingTalk doc page uses, and the word the spec uses
+/// for them (`formData` -> `multipart`). A word in the wrong case is named too (`post`).
+fn keyword_or<T: Copy>(
+    node: &Node,
+    what: &str,
+    choices: &[(&str, T)],
+    synonyms: &[(&str, &str)],
+    diags: &mut Diagnostics,
+) -> Option<T> {
     let text = string(node, what, diags)?;
     if let Some((_, value)) = choices.iter().find(|(word, _)| *word == text) {
         return Some(*value);
     }
     let words: Vec<&str> = choices.iter().map(|(word, _)| *word).collect();
-    diags.error(
-        node.span.clone(),
-        format!(
-            "invalid {what} `{text}` (expected one of: {})",
-            words.join(", ")
-        ),
-    );
-    None
+    let trimmed = text.trim();
+    let find = |word: &str| choices.iter().find(|(choice, _)| *choice == word);
+    // A misspelling with one clear meaning is reported, and loading goes on with that
+    // meaning, so that the checks depending on it do not add follow-on errors.
+    let (message, meant) = if let Some((word, value)) = find(trimmed) {
+        (
+            format!("invalid {what} `{text}`: remove the spaces around `{word}`"),
+            Some(*value),
+        )
+    } else if let Some((word, value)) = choices
+        .iter()
+        .find(|(word, _)| word.eq_ignore_ascii_case(trimmed))
+    {
+        (
+            format!(
+                "invalid {what} `{text}`: write `{word}` (the spec's words are case-sensitive)"
+            ),
+            Some(*value),
+        )
+    } else if let Some((_, word)) = synonyms
+        .iter()
+        .find(|(other, _)| other.eq_ignore_ascii_case(trimmed))
+    {
+        (
+            format!(
+                "invalid {what} `{text}`: the spec calls this `{word}` (expected one of: {})",
+                words.join(", ")
+            ),
+            find(word).map(|(_, value)| *value),
+        )
+    } else {
+        (
+            format!(
+                "invalid {what} `{text}` (expected one of: {})",
+                words.join(", ")
+            ),
+            None,
+        )
+    };
+    diags.error(node.span.clone(), message);
+    meant
 }
 
 fn doc(reader: &mut MapReader<'_>, diags: &mut Diagnostics) -> String {
@@ -206,9 +275,14 @@ pub fn load_file(
     display_path: &str,
     module: Vec<String>,
     root: &Node,
+    source: &str,
     diags: &mut Diagnostics,
 ) -> Option<SpecFile> {
-    let mut reader = MapReader::new(root, "a spec file", diags)?;
+    let mut reader = MapReader::new(
+        root,
+        "a spec file (`doc`, `types` and `endpoints` at the top level)",
+        diags,
+    )?;
     let doc_text = reader
         .require("doc", "the file", diags)
         .and_then(|n| non_empty_string(n, "`doc`", diags))
@@ -238,7 +312,7 @@ pub fn load_file(
         .map(|n| {
             named_entries(n, "`endpoints`", diags)
                 .into_iter()
-                .filter_map(|(k, v)| load_endpoint(k, v, style, diags))
+                .filter_map(|(k, v)| load_endpoint(k, v, style, source, diags))
                 .collect()
         })
         .unwrap_or_default();
@@ -361,6 +435,19 @@ fn load_fields(node: &Node, params: bool, diags: &mut Diagnostics) -> Vec<Field>
 
 fn load_field(key: &Node, node: &Node, param: bool, diags: &mut Diagnostics) -> Option<Field> {
     let wire = non_empty_string(key, "a field name", diags)?;
+    if !wire.chars().all(|c| c.is_ascii_graphic()) {
+        let message = if !wire.is_ascii() {
+            format!(
+                "field name `{wire}` is not a wire name: the key is the name exactly as DingTalk sends it (ASCII, e.g. `userid`); put a description under `doc:`"
+            )
+        } else {
+            format!(
+                "field name `{wire}` holds a space; the key is the wire name exactly as DingTalk spells it"
+            )
+        };
+        diags.error(key.span.clone(), message);
+        return None;
+    }
     let owner = format!("field `{wire}`");
     let mut reader = MapReader::new(node, &owner, diags)?;
     let doc_text = doc(&mut reader, diags);
@@ -370,7 +457,7 @@ fn load_field(key: &Node, node: &Node, param: bool, diags: &mut Diagnostics) -> 
         .unwrap_or(false);
     let location = if param {
         reader.require("in", &owner, diags).and_then(|n| {
-            keyword(
+            keyword_or(
                 n,
                 "parameter location",
                 &[
@@ -379,6 +466,19 @@ fn load_field(key: &Node, node: &Node, param: bool, diags: &mut Diagnostics) -> 
                     ("path", Location::Path),
                     ("header", Location::Header),
                     ("multipart", Location::Multipart),
+                ],
+                &[
+                    ("formData", "multipart"),
+                    ("form-data", "multipart"),
+                    ("form_data", "multipart"),
+                    ("form", "multipart"),
+                    ("file", "multipart"),
+                    ("json", "body"),
+                    ("requestBody", "body"),
+                    ("request_body", "body"),
+                    ("params", "query"),
+                    ("url", "query"),
+                    ("headers", "header"),
                 ],
                 diags,
             )
@@ -477,7 +577,56 @@ fn type_expr(node: &Node, diags: &mut Diagnostics) -> Option<TypeExpr> {
     }
 }
 
+/// Type words of DingTalk's doc pages and of Java, and the spec's word for each.
+pub(crate) fn doc_type_word(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "String" | "str" | "Str" | "text" | "Text" | "varchar" | "char" | "Char" => "string",
+        "Long" | "long" | "Int64" | "int64" | "bigint" | "BigInteger" | "u64" | "u32" | "int8"
+        | "Int8" => "i64",
+        "Integer" | "integer" | "int" | "Int" | "int32" | "Int32" | "short" | "Short" | "i16"
+        | "u16" | "i8" | "u8" => "i32 (i64 for ids, timestamps and large counts)",
+        "Boolean" | "boolean" | "Bool" | "bool?" => "bool",
+        "Number" | "number" | "numeric" | "Numeric" => "i64 for whole numbers, f64 otherwise",
+        "Double" | "double" | "Float" | "float" | "f32" | "decimal" | "Decimal" | "BigDecimal" => {
+            "f64"
+        }
+        "Array" | "array" | "List" | "JSONArray" | "Set" | "set" => "list<T>, e.g. list<string>",
+        "Object" | "object" | "JSONObject" | "Map" | "dict" | "Dict" | "Json" | "JSON" => {
+            "`fields:` for an object with known fields, map<T> for an object keyed by ids, or json for any value"
+        }
+        "Date" | "DateTime" | "Timestamp" | "timestamp" | "date" | "datetime" => {
+            "i64 for epoch milliseconds, string for a formatted date"
+        }
+        "File" | "MultipartFile" | "binary" => "file",
+        _ => return None,
+    })
+}
+
 fn parse_type(text: &str, span: &Span) -> Result<TypeExpr, String> {
+    // `String[]`, `List<String>`, `Array<Long>`: the doc page's list spellings.
+    let doc_list = text
+        .strip_suffix("[]")
+        .or_else(|| {
+            ["List<", "Array<", "java.util.List<"]
+                .iter()
+                .find_map(|p| text.strip_prefix(p))
+                .and_then(|rest| rest.strip_suffix('>'))
+        })
+        .map(str::trim);
+    if let Some(inner) = doc_list {
+        let inner = match parse_type(inner, span) {
+            Ok(ty) => type_text(&ty),
+            Err(_) => match doc_type_word(inner) {
+                Some(word) if !word.starts_with('`') => {
+                    word.split(' ').next().unwrap_or("T").to_string()
+                }
+                _ => "T".to_string(),
+            },
+        };
+        return Err(format!(
+            "`{text}` is a doc page's list type; the spec writes `list<{inner}>`"
+        ));
+    }
     let generic = |prefix: &str| -> Option<&str> {
         text.strip_prefix(prefix)
             .and_then(|rest| rest.strip_prefix('<'))
@@ -499,6 +648,17 @@ fn parse_type(text: &str, span: &Span) -> Result<TypeExpr, String> {
         "json" => TypeExpr::Json,
         "file" => TypeExpr::File,
         "" => return Err("empty type".to_string()),
+        word if doc_type_word(word).is_some() => {
+            let spec_word = doc_type_word(word).unwrap_or_default();
+            return Err(format!(
+                "`{word}` is a type word of the doc page (or Java); the spec writes {}",
+                if spec_word.contains(' ') {
+                    spec_word.to_string()
+                } else {
+                    format!("`{spec_word}`")
+                }
+            ));
+        }
         name if name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
             && name.chars().all(|c| c.is_ascii_alphanumeric()) =>
         {
@@ -513,10 +673,27 @@ fn parse_type(text: &str, span: &Span) -> Result<TypeExpr, String> {
     })
 }
 
+/// A type expression as the spec writes it (`list<string>`, `User`).
+fn type_text(ty: &TypeExpr) -> String {
+    match ty {
+        TypeExpr::String => "string".into(),
+        TypeExpr::Bool => "bool".into(),
+        TypeExpr::I32 => "i32".into(),
+        TypeExpr::I64 => "i64".into(),
+        TypeExpr::F64 => "f64".into(),
+        TypeExpr::Json => "json".into(),
+        TypeExpr::File => "file".into(),
+        TypeExpr::List(inner) => format!("list<{}>", type_text(inner)),
+        TypeExpr::Map(inner) => format!("map<{}>", type_text(inner)),
+        TypeExpr::Named(name, _) => name.clone(),
+    }
+}
+
 fn load_endpoint(
     key: &Node,
     node: &Node,
     style: Style,
+    source: &str,
     diags: &mut Diagnostics,
 ) -> Option<Endpoint> {
     let name = non_empty_string(key, "an endpoint name", diags)?;
@@ -530,9 +707,7 @@ fn load_endpoint(
         .require("doc_url", &owner, diags)
         .and_then(|n| non_empty_string(n, "`doc_url`", diags));
     if let (Some(url), Some(n)) = (&doc_url, reader.take("doc_url")) {
-        if !url.starts_with("https://") {
-            diags.error(n.span.clone(), "`doc_url` must be an https:// address");
-        }
+        check_doc_url(url, &n.span, diags);
     }
     let method = reader.require("method", &owner, diags).and_then(|n| {
         keyword(
@@ -593,7 +768,7 @@ fn load_endpoint(
         .unwrap_or_default();
     let response = reader
         .take("response")
-        .and_then(|n| load_response(n, diags));
+        .and_then(|n| load_response(n, source, diags));
     let pagination = reader
         .take("pagination")
         .and_then(|n| load_pagination(n, diags));
@@ -631,7 +806,28 @@ fn load_endpoint(
     })
 }
 
-fn load_response(node: &Node, diags: &mut Diagnostics) -> Option<Response> {
+/// `doc_url` cites DingTalk's own documentation: an https address on a dingtalk.com host.
+fn check_doc_url(url: &str, span: &Span, diags: &mut Diagnostics) {
+    let Some(rest) = url.strip_prefix("https://") else {
+        diags.error(span.clone(), "`doc_url` must be an https:// address");
+        return;
+    };
+    let host = rest
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    if host != "dingtalk.com" && !host.ends_with(".dingtalk.com") {
+        diags.error(
+            span.clone(),
+            format!(
+                "`doc_url` must be DingTalk's own page (https://open.dingtalk.com/document/...), not `{host}`: cite the official documentation, and mention other sources in `doc`"
+            ),
+        );
+    }
+}
+
+fn load_response(node: &Node, source: &str, diags: &mut Diagnostics) -> Option<Response> {
     let mut reader = MapReader::new(node, "`response`", diags)?;
     let fields = reader.take("fields");
     let ty = reader.take("type");
@@ -640,10 +836,24 @@ fn load_response(node: &Node, diags: &mut Diagnostics) -> Option<Response> {
         .and_then(|n| boolean(n, "`binary`", diags))
         .unwrap_or(false);
     let example = reader.take("example").and_then(|n| {
+        if let NodeKind::Map(_) | NodeKind::Seq(_) = n.kind {
+            diags.error(
+                n.span.clone(),
+                "`example` is the answer's JSON text: write it as a block scalar (`example: |` and the JSON on the lines below), not as YAML",
+            );
+            return None;
+        }
         let json = non_empty_string(n, "`example`", diags)?;
+        let positions = if n.block {
+            Vec::new()
+        } else {
+            crate::yaml::content_positions(source, &n.span, &json)
+        };
         Some(Example {
             json,
             span: n.span.clone(),
+            block: n.block,
+            positions,
         })
     });
     reader.finish(&["fields", "type", "example", "binary"], diags);

@@ -195,7 +195,40 @@ pub enum ResponseShape {
 #[derive(Debug, Clone)]
 pub struct Example {
     pub json: String,
+    /// Where the scalar's content starts (a block scalar: its first content character).
     pub span: Span,
+    /// A block scalar (`example: |`): content line N is file line `span.line + N - 1`, at
+    /// the block's indentation.
+    pub block: bool,
+    /// For a flow scalar: the file line and column of each content character (empty when
+    /// unknown; positions then fall back to `span`).
+    pub positions: Vec<(usize, usize)>,
+}
+
+impl Example {
+    /// The file position of a position inside the example's JSON text.
+    pub fn locate(&self, line: usize, col: usize, index: usize) -> Span {
+        if self.block {
+            return Span {
+                line: self.span.line + line.saturating_sub(1),
+                col: self.span.col + col.saturating_sub(1),
+                ..self.span.clone()
+            };
+        }
+        let found = self.positions.get(index).or_else(|| {
+            self.positions
+                .last()
+                .filter(|_| index >= self.positions.len())
+        });
+        match found {
+            Some(&(line, col)) => Span {
+                line,
+                col,
+                ..self.span.clone()
+            },
+            None => self.span.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

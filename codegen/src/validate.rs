@@ -16,6 +16,10 @@ pub struct Resolved {
     pub in_requests: BTreeSet<String>,
     /// Named types reachable from responses (they need `Deserialize`).
     pub in_responses: BTreeSet<String>,
+    /// Fields (and union variants) that close a cycle of types containing each other by
+    /// value: `(module, Rust name of the owning type, wire name)`. They are emitted as
+    /// `Box<T>` so that every type has a finite size.
+    pub boxed: BTreeSet<(Vec<String>, String, String)>,
 }
 
 pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Resolved {
@@ -94,10 +98,279 @@ pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Resolved {
         }
     }
 
+    // A type sent and received has `Option<_>` collections; the runtime reads an optional
+    // list of scalars leniently, but has no lenient reader for an optional map of them.
+    for file in &spec.files {
+        for def in &file.types {
+            if let TypeDefKind::Struct(fields) = &def.kind
+                && resolved.in_requests.contains(&def.name)
+                && resolved.in_responses.contains(&def.name)
+            {
+                check_two_way_maps(&def.name, fields, diags);
+            }
+        }
+    }
+    // Documented examples against the declared responses, as the decoder would read them.
+    for file in &spec.files {
+        for endpoint in &file.endpoints {
+            crate::examples::check(&defs, &resolved.in_requests, file, endpoint, diags);
+        }
+    }
+    resolved.boxed = find_cycles(spec, &defs, diags);
+    check_routes(spec, diags);
     if let Some(errors) = &spec.errors {
         check_errors(errors, diags);
     }
     resolved
+}
+
+fn check_two_way_maps(owner: &str, fields: &[Field], diags: &mut Diagnostics) {
+    for field in fields {
+        match &field.shape {
+            FieldShape::Type(TypeExpr::Map(inner))
+                if !field.required
+                    && matches!(field.encoding, None | Some(Encoding::String))
+                    && crate::emit::lenient_type(inner) =>
+            {
+                diags.error(
+                    field.span.clone(),
+                    format!(
+                        "field `{}` of `{owner}`: an optional map of scalars in a type that is both sent and received has no lenient decoder; make it `required: true`, or `map<json>`, or use separate request and response types",
+                        field.wire
+                    ),
+                );
+            }
+            FieldShape::Object(inner) => check_two_way_maps(owner, inner, diags),
+            _ => {}
+        }
+    }
+}
+
+/// A type of the containment graph: a named struct or union, or an inline object of one.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct TypeNode {
+    module: Vec<String>,
+    rust: String,
+}
+
+/// One by-value field from a type to another: the field (or variant) that would be boxed.
+struct Edge<'a> {
+    to: TypeNode,
+    wire: &'a str,
+    span: &'a Span,
+    /// A required struct field (a union variant or an optional field can end the chain).
+    required: bool,
+    body: Body<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Body<'a> {
+    Fields(&'a [Field]),
+    Variants(&'a [Variant]),
+}
+
+/// Finds the fields that close a cycle of types containing each other by value (not through
+/// a list or map) with a depth-first walk in a fixed order: exactly the back edges, so that
+/// boxing them leaves no cycle. A cycle of required fields only is an error: no finite
+/// value of such a type exists.
+fn find_cycles(
+    spec: &Spec,
+    defs: &HashMap<&str, &TypeDef>,
+    diags: &mut Diagnostics,
+) -> BTreeSet<(Vec<String>, String, String)> {
+    let mut finder = CycleFinder {
+        defs,
+        module_of: spec
+            .files
+            .iter()
+            .flat_map(|f| {
+                f.types
+                    .iter()
+                    .map(move |t| (t.name.as_str(), f.module.as_slice()))
+            })
+            .collect(),
+        done: BTreeSet::new(),
+        stack: Vec::new(),
+        boxed: BTreeSet::new(),
+        diags,
+    };
+    let mut roots: Vec<(TypeNode, Body<'_>)> = spec
+        .files
+        .iter()
+        .flat_map(|f| f.types.iter())
+        .filter_map(|def| Some((finder.node_of(&def.name)?, body_of(def))))
+        .collect();
+    roots.sort_by(|a, b| a.0.cmp(&b.0));
+    for (node, body) in roots {
+        if !finder.done.contains(&node) {
+            finder.visit(node, false, body);
+        }
+    }
+    finder.boxed
+}
+
+fn body_of(def: &TypeDef) -> Body<'_> {
+    match &def.kind {
+        TypeDefKind::Struct(fields) => Body::Fields(fields),
+        TypeDefKind::Union(union) => Body::Variants(&union.variants),
+        TypeDefKind::Enum(_) => Body::Fields(&[]),
+    }
+}
+
+struct CycleFinder<'a, 'd> {
+    defs: &'a HashMap<&'a str, &'a TypeDef>,
+    module_of: HashMap<&'a str, &'a [String]>,
+    done: BTreeSet<TypeNode>,
+    /// The walk's path: each node and whether the field leading to it is required.
+    stack: Vec<(TypeNode, bool)>,
+    boxed: BTreeSet<(Vec<String>, String, String)>,
+    diags: &'d mut Diagnostics,
+}
+
+impl<'a> CycleFinder<'a, '_> {
+    /// Named structs and unions take part; enums hold no other type.
+    fn node_of(&self, name: &str) -> Option<TypeNode> {
+        let def = self.defs.get(name)?;
+        if matches!(def.kind, TypeDefKind::Enum(_)) {
+            return None;
+        }
+        Some(TypeNode {
+            module: self.module_of.get(name)?.to_vec(),
+            rust: naming::type_name(name),
+        })
+    }
+
+    fn edges(&self, node: &TypeNode, body: Body<'a>) -> Vec<Edge<'a>> {
+        let mut out = Vec::new();
+        match body {
+            Body::Fields(fields) => {
+                for field in fields {
+                    match &field.shape {
+                        FieldShape::Type(TypeExpr::Named(name, _)) => {
+                            if let (Some(to), Some(def)) =
+                                (self.node_of(name), self.defs.get(name.as_str()))
+                            {
+                                out.push(Edge {
+                                    to,
+                                    wire: &field.wire,
+                                    span: &field.span,
+                                    required: field.required,
+                                    body: body_of(def),
+                                });
+                            }
+                        }
+                        FieldShape::Object(inner) => out.push(Edge {
+                            to: TypeNode {
+                                module: node.module.clone(),
+                                rust: format!("{}{}", node.rust, naming::type_name(&field.wire)),
+                            },
+                            wire: &field.wire,
+                            span: &field.span,
+                            required: field.required,
+                            body: Body::Fields(inner),
+                        }),
+                        _ => {}
+                    }
+                }
+            }
+            Body::Variants(variants) => {
+                for variant in variants {
+                    if let TypeExpr::Named(name, _) = &variant.ty
+                        && let (Some(to), Some(def)) =
+                            (self.node_of(name), self.defs.get(name.as_str()))
+                    {
+                        out.push(Edge {
+                            to,
+                            wire: &variant.wire,
+                            span: &variant.span,
+                            required: false,
+                            body: body_of(def),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn visit(&mut self, node: TypeNode, via_required: bool, body: Body<'a>) {
+        let edges = self.edges(&node, body);
+        self.stack.push((node.clone(), via_required));
+        for edge in edges {
+            if let Some(position) = self.stack.iter().position(|(n, _)| *n == edge.to) {
+                self.boxed.insert((
+                    node.module.clone(),
+                    node.rust.clone(),
+                    edge.wire.to_string(),
+                ));
+                let all_required =
+                    edge.required && self.stack[position + 1..].iter().all(|(_, r)| *r);
+                if all_required {
+                    self.diags.error(
+                        edge.span.clone(),
+                        format!(
+                            "`{}` contains `{}` again through required fields only, so no value of it can exist; make a field of the cycle optional (or a list)",
+                            edge.to.rust, edge.to.rust
+                        ),
+                    );
+                }
+                continue;
+            }
+            if !self.done.contains(&edge.to) {
+                self.visit(edge.to, edge.required, edge.body);
+            }
+        }
+        self.stack.pop();
+        self.done.insert(node);
+    }
+}
+
+/// Two endpoints with the same method and path (placeholders compared by position) would be
+/// two names for one call; the second is reported, naming where the first is.
+fn check_routes(spec: &Spec, diags: &mut Diagnostics) {
+    let mut seen: HashMap<(bool, &str, String), (&SpecFile, &Endpoint)> = HashMap::new();
+    for file in &spec.files {
+        let mut names = BTreeSet::new();
+        for endpoint in &file.endpoints {
+            // A duplicate endpoint name is reported already, route and all.
+            if !names.insert(naming::field_name(&endpoint.name)) {
+                continue;
+            }
+            let method = match endpoint.method {
+                Method::Get => "GET",
+                Method::Post => "POST",
+            };
+            let normalized: Vec<&str> = endpoint
+                .path
+                .trim_end_matches('/')
+                .split('/')
+                .map(|segment| {
+                    if segment.starts_with('{') {
+                        "{}"
+                    } else {
+                        segment
+                    }
+                })
+                .collect();
+            let key = (file.style == Style::V1, method, normalized.join("/"));
+            match seen.get(&key) {
+                Some((first_file, first)) => diags.error(
+                    endpoint.path_span.clone(),
+                    format!(
+                        "endpoint `{}` is `{method} {}`, like `{}::{}` at {}; one call has one endpoint: remove one of them or fix its path",
+                        endpoint.name,
+                        endpoint.path,
+                        first_file.module.join("::"),
+                        first.name,
+                        first.path_span
+                    ),
+                ),
+                None => {
+                    seen.insert(key, (file, endpoint));
+                }
+            }
+        }
+    }
 }
 
 struct Ctx<'a> {
@@ -318,7 +591,15 @@ fn check_file(ctx: &Ctx<'_>, file: &SpecFile, diags: &mut Diagnostics) {
     }
     for def in &file.types {
         let name = naming::type_name(&def.name);
-        if naming::PRELUDE_NAMES.contains(&name.as_str()) {
+        if crate::load::doc_type_word(&def.name).is_some() {
+            diags.error(
+                def.span.clone(),
+                format!(
+                    "type name `{}` is a type word of DingTalk's doc pages, which the spec reads as a mistake; choose a more specific name",
+                    def.name
+                ),
+            );
+        } else if naming::PRELUDE_NAMES.contains(&name.as_str()) {
             diags.error(
                 def.span.clone(),
                 format!(
@@ -408,6 +689,25 @@ fn claim_inline(
 
 fn check_endpoint(ctx: &Ctx<'_>, file: &SpecFile, endpoint: &Endpoint, diags: &mut Diagnostics) {
     check_path(file, endpoint, diags);
+    if endpoint.auth == Auth::Token {
+        for param in &endpoint.params {
+            let token = match file.style {
+                Style::Classic => param.wire == "access_token",
+                Style::V1 => param
+                    .wire
+                    .eq_ignore_ascii_case("x-acs-dingtalk-access-token"),
+            };
+            if token {
+                diags.error(
+                    param.span.clone(),
+                    format!(
+                        "parameter `{}`: the client attaches the access token itself; remove this parameter (an endpoint that takes another token instead has `auth: none`)",
+                        param.wire
+                    ),
+                );
+            }
+        }
+    }
     ctx.check_fields(&endpoint.params, diags);
     for param in &endpoint.params {
         let Some(location) = param.location else {
@@ -495,32 +795,81 @@ fn check_endpoint(ctx: &Ctx<'_>, file: &SpecFile, endpoint: &Endpoint, diags: &m
                 }
             }
         }
-        if let Some(example) = &response.example
-            && let Err(err) = serde_json::from_str::<serde_json::Value>(&example.json)
-        {
-            // A block scalar's span is its first content line and column, so the JSON
-            // error's line and column map onto the file; a one-line flow scalar is reported
-            // at the scalar itself.
-            let span = if example.json.ends_with('\n') {
-                Span {
-                    line: example.span.line + err.line().saturating_sub(1),
-                    col: example.span.col + err.column().saturating_sub(1),
-                    ..example.span.clone()
-                }
-            } else {
-                example.span.clone()
-            };
-            diags.error(span, format!("`example` is not valid JSON: {err}"));
-        }
     }
     if let Some(pagination) = &endpoint.pagination {
         check_pagination(endpoint, pagination, diags);
     }
 }
 
+/// A path copied from a doc page with its host or query string: the path to write instead.
+fn copied_path_hint(file: &SpecFile, path: &str) -> Option<String> {
+    let (host, rest) = match path
+        .strip_prefix("https://")
+        .or_else(|| path.strip_prefix("http://"))
+    {
+        Some(after_scheme) => {
+            let cut = after_scheme.find('/').unwrap_or(after_scheme.len());
+            let (host, rest) = after_scheme.split_at(cut);
+            (Some(host.to_lowercase()), rest)
+        }
+        None => (None, path),
+    };
+    let (bare, query) = match rest.split_once('?') {
+        Some((bare, query)) => (bare, Some(query)),
+        None => (rest, None),
+    };
+    if host.is_none() && query.is_none() {
+        return None;
+    }
+    let bare = if bare.is_empty() { "/" } else { bare };
+    let mut hint = match (&host, query) {
+        (Some(_), Some(_)) => {
+            format!("`path` is the part after the host, without the query string: write `{bare}`")
+        }
+        (Some(_), None) => format!("`path` is the part after the host: write `{bare}`"),
+        _ => format!("`path` has no query string: write `{bare}`"),
+    };
+    if let Some(query) = query {
+        let names: Vec<&str> = query
+            .split('&')
+            .filter_map(|pair| pair.split('=').next())
+            .filter(|name| !name.is_empty())
+            .collect();
+        let token = names.iter().any(|n| n.eq_ignore_ascii_case("access_token"));
+        let others: Vec<String> = names
+            .iter()
+            .filter(|n| !n.eq_ignore_ascii_case("access_token"))
+            .map(|n| format!("`{n}`"))
+            .collect();
+        if !others.is_empty() {
+            hint.push_str(&format!(
+                "; declare {} under `params` with `in: query`",
+                others.join(", ")
+            ));
+        }
+        if token {
+            hint.push_str("; the client attaches `access_token` itself");
+        }
+    }
+    match (host.as_deref(), file.style) {
+        (Some("api.dingtalk.com"), Style::Classic) => {
+            hint.push_str(" (api.dingtalk.com is the host of `style: v1` files)")
+        }
+        (Some("oapi.dingtalk.com"), Style::V1) => {
+            hint.push_str(" (oapi.dingtalk.com is the host of `style: classic` files)")
+        }
+        _ => {}
+    }
+    Some(hint)
+}
+
 fn check_path(file: &SpecFile, endpoint: &Endpoint, diags: &mut Diagnostics) {
     let path = &endpoint.path;
     let span = &endpoint.path_span;
+    if let Some(hint) = copied_path_hint(file, path) {
+        diags.error(span.clone(), hint);
+        return;
+    }
     let valid_chars = path
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '.' | '{' | '}'));
@@ -745,4 +1094,37 @@ fn check_errors(errors: &ErrorList, diags: &mut Diagnostics) {
         }
         names.insert(rust, &entry.span);
     }
+}
+
+/// The problems the example check finds in `json` as the documented example of the endpoint
+/// `name` of the file `module` (empty for a valid example; `None` for no such endpoint).
+/// For tests that prove the check agrees with the run-time decoder.
+pub fn example_problems(
+    spec: &Spec,
+    resolved: &Resolved,
+    module: &[String],
+    name: &str,
+    json: &str,
+) -> Option<Vec<crate::Diagnostic>> {
+    let defs: HashMap<&str, &TypeDef> = spec
+        .files
+        .iter()
+        .flat_map(|f| f.types.iter().map(|t| (t.name.as_str(), t)))
+        .collect();
+    let file = spec.files.iter().find(|f| f.module == module)?;
+    let mut endpoint = file.endpoints.iter().find(|e| e.name == name)?.clone();
+    let response = endpoint.response.as_mut()?;
+    let span = response
+        .example
+        .as_ref()
+        .map_or_else(|| response.span.clone(), |e| e.span.clone());
+    response.example = Some(Example {
+        json: json.to_string(),
+        span,
+        block: true,
+        positions: Vec::new(),
+    });
+    let mut diags = Diagnostics::default();
+    crate::examples::check(&defs, &resolved.in_requests, file, &endpoint, &mut diags);
+    Some(diags.into_sorted())
 }

@@ -6,6 +6,7 @@
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
+use crate::chars;
 use crate::diag::{Diagnostics, Span};
 
 /// One YAML node and its position.
@@ -13,6 +14,9 @@ use crate::diag::{Diagnostics, Span};
 pub struct Node {
     pub span: Span,
     pub kind: NodeKind,
+    /// A literal (`|`) or folded (`>`) block scalar, whose content starts on the line after
+    /// its indicator; `span` is then its first content character.
+    pub block: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -50,25 +54,116 @@ impl Node {
     }
 }
 
-/// Parses one YAML document. Syntax errors and duplicate keys go into `diags`.
-pub fn parse(file: &str, source: &str, diags: &mut Diagnostics) -> Option<Node> {
+/// What [`parse`] made of a file.
+#[derive(Debug)]
+pub enum Parsed {
+    /// One YAML document (problems found on the way, such as duplicate keys, are reported).
+    Document(Node),
+    /// No document at all: only comments or blank lines.
+    Empty,
+    /// The file cannot be read as one clean YAML document (not UTF-8, a syntax error, a
+    /// second document, look-alike characters in keys); every reason is reported.
+    Unreadable,
+}
+
+/// Parses a spec file: exactly one YAML document. Syntax errors, duplicate keys, invisible
+/// or look-alike characters go into `diags`, each at its own position.
+pub fn parse(file: &str, source: &str, diags: &mut Diagnostics) -> Parsed {
+    parse_with(file, source, true, diags)
+}
+
+/// Parses a YAML data file (a seed): like [`parse`], but its values are data, where
+/// full-width punctuation is as fine as anywhere in a Chinese text.
+pub fn parse_data(file: &str, source: &str, diags: &mut Diagnostics) -> Parsed {
+    parse_with(file, source, false, diags)
+}
+
+fn parse_with(file: &str, source: &str, spec: bool, diags: &mut Diagnostics) -> Parsed {
+    let (text, fatal) = chars::check_encoding(file, source, diags);
+    if fatal {
+        return Parsed::Unreadable;
+    }
+    let before = diags.len();
     let mut builder = TreeBuilder {
         file,
         stack: Vec::new(),
         root: None,
         diags,
         anchors_seen: false,
+        documents: 0,
+        second_document: None,
+        last_event_line: 1,
+        last_scalar_plain: true,
     };
-    let mut parser = Parser::new_from_str(source);
-    if let Err(err) = parser.load(&mut builder, false) {
+    let mut parser = Parser::new_from_str(&text);
+    let result = parser.load(&mut builder, true);
+    let (second, last_line, last_plain) = (
+        builder.second_document.take(),
+        builder.last_event_line,
+        builder.last_scalar_plain,
+    );
+    let root = builder.root.take();
+    let mut unreadable = false;
+    if let Some(span) = second {
+        let separator = text
+            .lines()
+            .nth(span.line.saturating_sub(1))
+            .is_some_and(|line| line.starts_with("---"));
+        let (span, what) = if separator {
+            (span, "this `---` starts a second one")
+        } else {
+            (
+                Span { col: 1, ..span },
+                "a second one starts here (after the `...` end marker)",
+            )
+        };
+        diags.error(
+            span,
+            format!(
+                "a spec file holds one YAML document; {what}, and everything after it would be ignored: remove the separator and merge what follows into the mappings above"
+            ),
+        );
+        unreadable = true;
+    }
+    if let Err(err) = result {
         let mark = err.marker();
         let span = Span::new(file, mark.line(), mark.col() + 1);
-        builder
-            .diags
-            .error(span, format!("YAML syntax error: {}", err.info()));
-        return None;
+        let yaml = format!("YAML syntax error: {}", err.info());
+        // Search the lines since the last good event, or only the error line after a quoted
+        // or block scalar (whose lines are text, where Chinese punctuation is fine).
+        let from = if last_plain { last_line } else { mark.line() };
+        let about_tabs = err.info().contains("tab");
+        match chars::explain_syntax_error(file, &text, from, mark.line(), about_tabs) {
+            Some((cause, message)) => {
+                diags.error(
+                    cause,
+                    format!(
+                        "{message} (YAML reports at {}:{}: {})",
+                        mark.line(),
+                        mark.col() + 1,
+                        err.info()
+                    ),
+                );
+            }
+            None => diags.error(span, yaml),
+        }
+        return Parsed::Unreadable;
     }
-    builder.root
+    let Some(root) = root else {
+        return if unreadable || diags.len() > before {
+            Parsed::Unreadable
+        } else {
+            Parsed::Empty
+        };
+    };
+    if spec && chars::check_tree(file, &text, &root, diags) {
+        unreadable = true;
+    }
+    if unreadable {
+        Parsed::Unreadable
+    } else {
+        Parsed::Document(root)
+    }
 }
 
 enum Open {
@@ -82,6 +177,13 @@ struct TreeBuilder<'a> {
     root: Option<Node>,
     diags: &'a mut Diagnostics,
     anchors_seen: bool,
+    /// Documents started so far; the span of the second one's start.
+    documents: usize,
+    second_document: Option<Span>,
+    /// Where the last event was, and whether it was a plain scalar or a collection (for
+    /// explaining a syntax error that follows it).
+    last_event_line: usize,
+    last_scalar_plain: bool,
 }
 
 impl TreeBuilder<'_> {
@@ -91,6 +193,8 @@ impl TreeBuilder<'_> {
 
     fn push_node(&mut self, node: Node) {
         match self.stack.last_mut() {
+            // Only the first document is kept; a second one is reported.
+            None if self.documents > 1 => {}
             None => self.root = Some(node),
             Some(Open::Seq(_, items)) => items.push(node),
             Some(Open::Map(_, entries, pending_key)) => match pending_key.take() {
@@ -117,15 +221,31 @@ impl TreeBuilder<'_> {
 impl MarkedEventReceiver for TreeBuilder<'_> {
     fn on_event(&mut self, event: Event, mark: Marker) {
         let span = self.span(mark);
+        if !matches!(
+            event,
+            Event::Nothing | Event::StreamEnd | Event::DocumentEnd
+        ) {
+            self.last_event_line = mark.line();
+            self.last_scalar_plain =
+                !matches!(&event, Event::Scalar(_, style, ..) if *style != TScalarStyle::Plain);
+        }
         match event {
+            Event::DocumentStart => {
+                self.documents += 1;
+                if self.documents == 2 {
+                    self.second_document = Some(span);
+                }
+            }
             Event::Scalar(text, style, anchor, _) => {
                 if anchor != 0 {
                     self.note_anchor(&span);
                 }
                 let plain = style == TScalarStyle::Plain;
+                let block = matches!(style, TScalarStyle::Literal | TScalarStyle::Folded);
                 self.push_node(Node {
                     span,
                     kind: NodeKind::Scalar { text, plain },
+                    block,
                 });
             }
             Event::SequenceStart(anchor, _) => {
@@ -145,6 +265,7 @@ impl MarkedEventReceiver for TreeBuilder<'_> {
                     Some(Open::Seq(span, items)) => Node {
                         span,
                         kind: NodeKind::Seq(items),
+                        block: false,
                     },
                     Some(Open::Map(span, entries, _)) => {
                         // A block mapping's start event is marked after its first key; point
@@ -156,6 +277,7 @@ impl MarkedEventReceiver for TreeBuilder<'_> {
                         Node {
                             span,
                             kind: NodeKind::Map(entries),
+                            block: false,
                         }
                     }
                     None => return,
@@ -171,13 +293,10 @@ impl MarkedEventReceiver for TreeBuilder<'_> {
                         text: String::new(),
                         plain: true,
                     },
+                    block: false,
                 });
             }
-            Event::Nothing
-            | Event::StreamStart
-            | Event::StreamEnd
-            | Event::DocumentStart
-            | Event::DocumentEnd => {}
+            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
         }
     }
 }
@@ -229,5 +348,82 @@ impl Node {
                     .collect(),
             ),
         }
+    }
+}
+
+/// For a scalar written on the lines of `source` starting at `span` (a quoted or plain flow
+/// scalar): the source line and column of each character of its content, so that a position
+/// inside the content (a JSON example's offending value) maps onto the file. Empty when the
+/// mapping cannot be made exactly.
+pub fn content_positions(source: &str, span: &Span, content: &str) -> Vec<(usize, usize)> {
+    let lines: Vec<Vec<char>> = source.lines().map(|l| l.chars().collect()).collect();
+    let (mut line, mut col) = (span.line, span.col);
+    let at = |line: usize, col: usize| -> Option<char> {
+        lines
+            .get(line.checked_sub(1)?)?
+            .get(col.checked_sub(1)?)
+            .copied()
+    };
+    let quote = match at(line, col) {
+        Some(q @ ('"' | '\'')) => {
+            col += 1;
+            Some(q)
+        }
+        _ => None,
+    };
+    let mut out = Vec::new();
+    loop {
+        let Some(c) = at(line, col) else {
+            // End of a source line: the scalar goes on, folded, on the next one.
+            let more = line < lines.len() && quote.is_some();
+            if !more {
+                break;
+            }
+            line += 1;
+            col = 1;
+            while matches!(at(line, col), Some(' ' | '\t')) {
+                col += 1;
+            }
+            out.push((line, col));
+            continue;
+        };
+        let wanted = content.chars().count();
+        match (quote, c) {
+            (None, _) if out.len() >= wanted => break,
+            (Some('"'), '"') => break,
+            (Some('\''), '\'') if at(line, col + 1) == Some('\'') => {
+                out.push((line, col));
+                col += 2;
+            }
+            (Some('\''), '\'') => break,
+            (Some('"'), '\\') => {
+                let width = match at(line, col + 1) {
+                    Some('x') => 4,
+                    Some('u') => 6,
+                    Some('U') => 10,
+                    None => {
+                        // An escaped line break joins the lines.
+                        line += 1;
+                        col = 1;
+                        while matches!(at(line, col), Some(' ' | '\t')) {
+                            col += 1;
+                        }
+                        continue;
+                    }
+                    _ => 2,
+                };
+                out.push((line, col));
+                col += width;
+            }
+            _ => {
+                out.push((line, col));
+                col += 1;
+            }
+        }
+    }
+    if out.len() == content.chars().count() {
+        out
+    } else {
+        Vec::new()
     }
 }

@@ -17,6 +17,11 @@ use crate::validate::Resolved;
 use docs::doc_attrs;
 use types::{Emitter, ident};
 
+/// Types the decoder reads leniently: scalars and lists or maps of them.
+pub fn lenient_type(ty: &TypeExpr) -> bool {
+    types::lenient(ty)
+}
+
 /// One generated source file, relative to the output directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedFile {

@@ -51,6 +51,13 @@ impl Emitter<'_> {
         }
     }
 
+    /// Whether the field (or union variant) `wire` of the type `owner` closes a cycle.
+    fn is_boxed(&self, owner: &str, wire: &str) -> bool {
+        self.resolved
+            .boxed
+            .contains(&(self.module.to_vec(), owner.to_string(), wire.to_string()))
+    }
+
     /// The Rust path of a named type, relative to the current module when it is local.
     fn named_path(&self, name: &str) -> TokenStream {
         let ty = ident(&naming::type_name(name));
@@ -140,7 +147,14 @@ impl Emitter<'_> {
         for field in fields {
             let rust_name = naming::field_name(&field.wire);
             let field_ident = ident(&rust_name);
-            let (base, base_expr) = self.base_type(name, field, dir);
+            let (unboxed, base_expr) = self.base_type(name, field, dir);
+            // A field closing a cycle of types is boxed (serde sees through `Box`).
+            let boxed = self.is_boxed(name, &field.wire);
+            let base = if boxed {
+                quote! { Box<#unboxed> }
+            } else {
+                unboxed.clone()
+            };
             let is_collection = matches!(base_expr, TypeExpr::List(_) | TypeExpr::Map(_));
             // Optional collections in answers are plain (empty when absent); in requests
             // they are `Option` so that "not sent" and "sent empty" stay different.
@@ -195,7 +209,12 @@ impl Emitter<'_> {
             });
 
             if dir.builder {
-                let (arg_ty, conversion) = self.argument(&base_expr, &base, &field_ident);
+                let (arg_ty, conversion) = self.argument(&base_expr, &unboxed, &field_ident);
+                let conversion = if boxed {
+                    quote! { Box::new(#conversion) }
+                } else {
+                    conversion
+                };
                 if field.required {
                     required_args.push(quote! { #field_ident: #arg_ty });
                     if field_ident == conversion.to_string() {
@@ -444,10 +463,26 @@ impl Emitter<'_> {
             .iter()
             .map(|v| ident(&naming::variant_name(&v.wire)))
             .collect();
+        let boxed: Vec<bool> = union
+            .variants
+            .iter()
+            .map(|v| self.is_boxed(name, &v.wire))
+            .collect();
         let types: Vec<TokenStream> = union
             .variants
             .iter()
             .map(|v| self.rust_type(&v.ty))
+            .collect();
+        let stored: Vec<TokenStream> = types
+            .iter()
+            .zip(&boxed)
+            .map(|(ty, boxed)| {
+                if *boxed {
+                    quote! { Box<#ty> }
+                } else {
+                    ty.clone()
+                }
+            })
             .collect();
         let docs: Vec<TokenStream> = union
             .variants
@@ -471,7 +506,7 @@ impl Emitter<'_> {
             .variants
             .iter()
             .zip(&variants)
-            .zip(&types)
+            .zip(types.iter().zip(&boxed))
             .filter(|((v, _), _)| {
                 union
                     .variants
@@ -480,11 +515,16 @@ impl Emitter<'_> {
                     .count()
                     == 1
             })
-            .map(|((_, variant), ty)| {
+            .map(|((_, variant), (ty, boxed))| {
+                let content = if *boxed {
+                    quote! { Box::new(content) }
+                } else {
+                    quote! { content }
+                };
                 quote! {
                     impl From<#ty> for #type_ident {
                         fn from(content: #ty) -> Self {
-                            Self::#variant(content)
+                            Self::#variant(#content)
                         }
                     }
                 }
@@ -497,7 +537,7 @@ impl Emitter<'_> {
             #[non_exhaustive]
             #[allow(clippy::large_enum_variant)] // built once per send; boxing buys nothing
             pub enum #type_ident {
-                #( #docs #variants(#types), )*
+                #( #docs #variants(#stored), )*
             }
 
             impl serde::Serialize for #type_ident {
