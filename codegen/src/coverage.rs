@@ -3,16 +3,13 @@
 
 use std::fmt::Write;
 
-use crate::model::{Envelope, Method, PagePosition, Spec};
+use crate::model::{Envelope, PagePosition, Spec};
 
 pub fn coverage_markdown(spec: &Spec) -> String {
     let mut rows = Vec::new();
     for file in &spec.files {
         for endpoint in &file.endpoints {
-            let method = match endpoint.method {
-                Method::Get => "GET",
-                Method::Post => "POST",
-            };
+            let method = endpoint.method.as_str();
             let envelope = match endpoint.envelope {
                 Some(Envelope::Flat) => "flat",
                 Some(Envelope::Result) => "result",
@@ -22,6 +19,7 @@ pub fn coverage_markdown(spec: &Spec) -> String {
             let paging = match endpoint.pagination.as_ref().map(|p| &p.position) {
                 Some(PagePosition::Offset(_)) => "offset",
                 Some(PagePosition::Cursor(_)) => "cursor",
+                Some(PagePosition::Page(_)) => "page",
                 None => "",
             };
             let idempotent = if endpoint.idempotent { "yes" } else { "no" };

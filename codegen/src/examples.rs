@@ -99,7 +99,8 @@ impl Scalar {
             TypeExpr::I64 => Scalar::I64,
             TypeExpr::F64 => Scalar::F64,
             TypeExpr::Bool => Scalar::Bool,
-            TypeExpr::String => Scalar::String,
+            // A user token decodes from any scalar, like text.
+            TypeExpr::String | TypeExpr::UserToken => Scalar::String,
             _ => return None,
         })
     }
@@ -737,6 +738,7 @@ mod tests {
             encoding,
             aliases: Vec::new(),
             secret: false,
+            flatten: false,
         }
     }
 

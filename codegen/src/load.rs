@@ -391,8 +391,24 @@ fn load_union(node: &Node, diags: &mut Diagnostics) -> Option<Union> {
     let tag = reader
         .take("tag")
         .and_then(|n| non_empty_string(n, "`tag`", diags));
+    let content_node = reader.take("content");
+    let content = content_node.and_then(|n| non_empty_string(n, "`content`", diags));
+    let content_encoding = reader.take("encoding").and_then(|n| {
+        keyword(
+            n,
+            "content encoding",
+            &[("json_string", Encoding::JsonString)],
+            diags,
+        )
+    });
+    if let (None, Some(n)) = (&tag, content_node) {
+        diags.error(
+            n.span.clone(),
+            "`content` names where a keyed union puts its content next to its `tag`; add the `tag`",
+        );
+    }
     let variants_node = reader.require("variants", "`union`", diags);
-    reader.finish(&["tag", "variants"], diags);
+    reader.finish(&["tag", "content", "encoding", "variants"], diags);
     let variants: Vec<Variant> = variants_node
         .map(|n| named_entries(n, "`variants`", diags))
         .unwrap_or_default()
@@ -404,26 +420,35 @@ fn load_union(node: &Node, diags: &mut Diagnostics) -> Option<Union> {
             let ty = reader
                 .require("type", &format!("variant `{wire}`"), diags)
                 .and_then(|n| type_expr(n, diags));
-            reader.finish(&["type", "doc"], diags);
+            let name = reader
+                .take("name")
+                .and_then(|n| non_empty_string(n, "`name`", diags));
+            reader.finish(&["type", "doc", "name"], diags);
             Some(Variant {
                 wire,
                 span: key.span.clone(),
                 ty: ty?,
                 doc: doc_text,
+                name,
             })
         })
         .collect();
     if variants.is_empty() && variants_node.is_some() {
         diags.error(node.span.clone(), "a union needs at least one variant");
     }
-    Some(Union { tag, variants })
+    Some(Union {
+        tag,
+        content,
+        content_encoding,
+        variants,
+    })
 }
 
 const FIELD_KEYS: &[&str] = &[
     "type", "fields", "enum", "required", "doc", "encoding", "aliases", "secret",
 ];
 const PARAM_KEYS: &[&str] = &[
-    "in", "type", "fields", "enum", "required", "doc", "encoding", "aliases", "secret",
+    "in", "type", "fields", "enum", "required", "doc", "encoding", "aliases", "secret", "flatten",
 ];
 
 fn load_fields(node: &Node, params: bool, diags: &mut Diagnostics) -> Vec<Field> {
@@ -507,6 +532,14 @@ fn load_field(key: &Node, node: &Node, param: bool, diags: &mut Diagnostics) -> 
         .take("secret")
         .and_then(|n| boolean(n, "`secret`", diags))
         .unwrap_or(false);
+    let flatten = if param {
+        reader
+            .take("flatten")
+            .and_then(|n| boolean(n, "`flatten`", diags))
+            .unwrap_or(false)
+    } else {
+        false
+    };
     let ty = reader.take("type");
     let fields = reader.take("fields");
     let values = reader.take("enum");
@@ -533,6 +566,7 @@ fn load_field(key: &Node, node: &Node, param: bool, diags: &mut Diagnostics) -> 
         encoding,
         aliases,
         secret,
+        flatten,
     })
 }
 
@@ -647,6 +681,7 @@ fn parse_type(text: &str, span: &Span) -> Result<TypeExpr, String> {
         "f64" => TypeExpr::F64,
         "json" => TypeExpr::Json,
         "file" => TypeExpr::File,
+        "user_token" => TypeExpr::UserToken,
         "" => return Err("empty type".to_string()),
         word if doc_type_word(word).is_some() => {
             let spec_word = doc_type_word(word).unwrap_or_default();
@@ -666,8 +701,8 @@ fn parse_type(text: &str, span: &Span) -> Result<TypeExpr, String> {
         }
         other => {
             return Err(format!(
-                "invalid type `{other}` (expected string, bool, i32, i64, f64, json, \
-                 list<T>, map<T> or the UpperCamelCase name of a named type)"
+                "invalid type `{other}` (expected string, bool, i32, i64, f64, json, file, \
+                 user_token, list<T>, map<T> or the UpperCamelCase name of a named type)"
             ));
         }
     })
@@ -683,6 +718,7 @@ fn type_text(ty: &TypeExpr) -> String {
         TypeExpr::F64 => "f64".into(),
         TypeExpr::Json => "json".into(),
         TypeExpr::File => "file".into(),
+        TypeExpr::UserToken => "user_token".into(),
         TypeExpr::List(inner) => format!("list<{}>", type_text(inner)),
         TypeExpr::Map(inner) => format!("map<{}>", type_text(inner)),
         TypeExpr::Named(name, _) => name.clone(),
@@ -713,7 +749,13 @@ fn load_endpoint(
         keyword(
             n,
             "HTTP method",
-            &[("GET", Method::Get), ("POST", Method::Post)],
+            &[
+                ("GET", Method::Get),
+                ("POST", Method::Post),
+                ("PUT", Method::Put),
+                ("PATCH", Method::Patch),
+                ("DELETE", Method::Delete),
+            ],
             diags,
         )
     });
@@ -737,9 +779,9 @@ fn load_endpoint(
             key.span.clone(),
             format!("{owner} is missing the required key `envelope` (classic style)"),
         ),
-        (Style::V1, Some(n)) => diags.error(
+        (Style::V1, Some(n)) if envelope == Some(Envelope::FlatWithRequestId) => diags.error(
             n.span.clone(),
-            "`envelope` does not apply to `style: v1` files (errors come as HTTP status)",
+            "a `style: v1` answer is `flat` (the bare object, the default) or `result` (the payload under `result`, as card and workflow calls answer); `flat_with_request_id` is classic only",
         ),
         _ => {}
     }
@@ -752,7 +794,11 @@ fn load_endpoint(
             keyword(
                 n,
                 "auth",
-                &[("token", Auth::Token), ("none", Auth::None)],
+                &[
+                    ("token", Auth::Token),
+                    ("user_token", Auth::UserToken),
+                    ("none", Auth::None),
+                ],
                 diags,
             )
         })
@@ -896,6 +942,7 @@ fn load_pagination(node: &Node, diags: &mut Diagnostics) -> Option<Pagination> {
     };
     let offset = named("offset", &mut reader, diags);
     let cursor = named("cursor", &mut reader, diags);
+    let page = named("page", &mut reader, diags);
     let size = named("size", &mut reader, diags);
     let has_more = named("has_more", &mut reader, diags);
     let next_cursor = named("next_cursor", &mut reader, diags);
@@ -914,6 +961,7 @@ fn load_pagination(node: &Node, diags: &mut Diagnostics) -> Option<Pagination> {
         &[
             "offset",
             "cursor",
+            "page",
             "size",
             "max_size",
             "has_more",
@@ -922,13 +970,14 @@ fn load_pagination(node: &Node, diags: &mut Diagnostics) -> Option<Pagination> {
         ],
         diags,
     );
-    let position = match (offset, cursor) {
-        (Some(o), None) => PagePosition::Offset(o),
-        (None, Some(c)) => PagePosition::Cursor(c),
+    let position = match (offset, cursor, page) {
+        (Some(o), None, None) => PagePosition::Offset(o),
+        (None, Some(c), None) => PagePosition::Cursor(c),
+        (None, None, Some(p)) => PagePosition::Page(p),
         _ => {
             diags.error(
                 node.span.clone(),
-                "`pagination` needs exactly one of `offset` or `cursor`",
+                "`pagination` needs exactly one of `offset` (an item offset), `cursor` (a token from the answer) or `page` (a page number from 1)",
             );
             return None;
         }
@@ -956,18 +1005,29 @@ pub fn load_errors(display_path: &str, root: &Node, diags: &mut Diagnostics) -> 
     let mut reader = MapReader::new(root, "the error-code file", diags)?;
     let doc_text = doc(&mut reader, diags);
     let list = reader.require("errors", "the error-code file", diags);
-    reader.finish(&["doc", "errors"], diags);
-    let items = match list.map(|n| &n.kind) {
-        Some(NodeKind::Seq(items)) => items.as_slice(),
-        Some(_) => {
-            if let Some(n) = list {
-                diags.error(n.span.clone(), "`errors` must be a list");
+    let v1_list = reader.take("v1_errors");
+    reader.finish(&["doc", "errors", "v1_errors"], diags);
+    let items = |list: Option<&'_ Node>, key: &str, diags: &mut Diagnostics| -> Vec<Node> {
+        match list.map(|n| &n.kind) {
+            Some(NodeKind::Seq(items)) => items.clone(),
+            Some(_) => {
+                if let Some(n) = list {
+                    diags.error(n.span.clone(), format!("`{key}` must be a list"));
+                }
+                Vec::new()
             }
-            &[]
+            None => Vec::new(),
         }
-        None => &[],
     };
-    let entries = items.iter().filter_map(|n| load_error(n, diags)).collect();
+    let mut entries: Vec<ErrorEntry> = items(list, "errors", diags)
+        .iter()
+        .filter_map(|n| load_error(n, false, diags))
+        .collect();
+    entries.extend(
+        items(v1_list, "v1_errors", diags)
+            .iter()
+            .filter_map(|n| load_error(n, true, diags)),
+    );
     Some(ErrorList {
         display_path: display_path.to_string(),
         doc: doc_text,
@@ -975,11 +1035,51 @@ pub fn load_errors(display_path: &str, root: &Node, diags: &mut Diagnostics) -> 
     })
 }
 
-fn load_error(node: &Node, diags: &mut Diagnostics) -> Option<ErrorEntry> {
+/// One entry of `errors` (a numeric `code`) or of `v1_errors` (a text `code` and the HTTP
+/// statuses `http` it comes with; without `code`, any answer of those statuses).
+fn load_error(node: &Node, v1: bool, diags: &mut Diagnostics) -> Option<ErrorEntry> {
     let mut reader = MapReader::new(node, "an error code", diags)?;
-    let code = reader
-        .require("code", "an error code", diags)
-        .and_then(|n| integer(n, "`code`", diags));
+    let key = if v1 {
+        let code = reader
+            .take("code")
+            .and_then(|n| non_empty_string(n, "`code`", diags));
+        let http_node = reader.require("http", "a v1 error code", diags);
+        let http: Vec<u16> = match http_node.map(|n| &n.kind) {
+            Some(NodeKind::Seq(items)) => items
+                .iter()
+                .filter_map(|n| match integer(n, "an HTTP status", diags) {
+                    Some(status @ 100..=599) => Some(status as u16),
+                    Some(other) => {
+                        diags.error(n.span.clone(), format!("`{other}` is not an HTTP status"));
+                        None
+                    }
+                    None => None,
+                })
+                .collect(),
+            Some(_) => {
+                if let Some(n) = http_node {
+                    diags.error(
+                        n.span.clone(),
+                        "`http` lists the HTTP statuses the code comes with, e.g. `[400]`",
+                    );
+                }
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
+        if http_node.is_some() && http.is_empty() {
+            diags.error(
+                node.span.clone(),
+                "a v1 error code needs at least one HTTP status in `http`",
+            );
+        }
+        Some(ErrorKey::V1 { code, http })
+    } else {
+        reader
+            .require("code", "an error code", diags)
+            .and_then(|n| integer(n, "`code`", diags))
+            .map(ErrorKey::Classic)
+    };
     let name = reader
         .require("name", "an error code", diags)
         .and_then(|n| non_empty_string(n, "`name`", diags));
@@ -1042,7 +1142,19 @@ fn load_error(node: &Node, diags: &mut Diagnostics) -> Option<ErrorEntry> {
     let source = reader
         .take("source")
         .and_then(|n| non_empty_string(n, "`source`", diags));
-    reader.finish(
+    let keys: &[&str] = if v1 {
+        &[
+            "code",
+            "http",
+            "name",
+            "meaning",
+            "category",
+            "retry",
+            "wait",
+            "max_retries",
+            "source",
+        ]
+    } else {
         &[
             "code",
             "name",
@@ -1053,9 +1165,9 @@ fn load_error(node: &Node, diags: &mut Diagnostics) -> Option<ErrorEntry> {
             "max_retries",
             "carries_sub_code",
             "source",
-        ],
-        diags,
-    );
+        ]
+    };
+    reader.finish(keys, diags);
     let retry = retry?;
     if retry != Retry::Backoff
         && let Some(n) = reader_key_span(node, &["wait", "max_retries"])
@@ -1066,7 +1178,7 @@ fn load_error(node: &Node, diags: &mut Diagnostics) -> Option<ErrorEntry> {
         );
     }
     Some(ErrorEntry {
-        code: code?,
+        key: key?,
         name: name?,
         span: node.span.clone(),
         meaning: meaning?,

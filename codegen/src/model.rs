@@ -59,6 +59,11 @@ pub struct EnumValue {
 pub struct Union {
     /// The tag field (`msgtype`); `None` for an untagged union.
     pub tag: Option<String>,
+    /// Where the content goes in a keyed union (`msgParam`: `{"msgKey": "sampleText",
+    /// "msgParam": {...}}`); `None` puts it under a key equal to the tag value.
+    pub content: Option<String>,
+    /// How the content is written under `content` (`json_string`: as JSON text).
+    pub content_encoding: Option<Encoding>,
     pub variants: Vec<Variant>,
 }
 
@@ -68,6 +73,8 @@ pub struct Variant {
     pub span: Span,
     pub ty: TypeExpr,
     pub doc: String,
+    /// Rust variant name given in the spec, when the wire value makes a poor one.
+    pub name: Option<String>,
 }
 
 /// A parameter, a response field or a field of a named struct.
@@ -83,6 +90,8 @@ pub struct Field {
     pub aliases: Vec<String>,
     /// A credential or token: never shown by `Debug`.
     pub secret: bool,
+    /// A body parameter whose own fields go into the body next to the others.
+    pub flatten: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +111,8 @@ pub enum TypeExpr {
     Json,
     /// A file part of a multipart upload (`in: multipart` parameters only).
     File,
+    /// A user's OAuth2 access token (text on the wire; `dingtalk_api::UserToken` in Rust).
+    UserToken,
     List(Box<TypeExpr>),
     Map(Box<TypeExpr>),
     Named(String, Span),
@@ -142,6 +153,27 @@ pub enum Encoding {
 pub enum Method {
     Get,
     Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    /// The method's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// True if requests of this method carry a body (GET and DELETE do not).
+    pub fn has_body(self) -> bool {
+        matches!(self, Method::Post | Method::Put | Method::Patch)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,7 +185,10 @@ pub enum Envelope {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Auth {
+    /// The app access token, attached by the client.
     Token,
+    /// A user's OAuth2 token, given with each request (`dingtalk_api::UserToken`).
+    UserToken,
     None,
 }
 
@@ -244,8 +279,12 @@ pub struct Pagination {
 
 #[derive(Debug, Clone)]
 pub enum PagePosition {
+    /// A 0-based item offset, advanced by the number of items returned.
     Offset(Named),
+    /// An opaque cursor copied from the answer.
     Cursor(Named),
+    /// A 1-based page number, advanced by one.
+    Page(Named),
 }
 
 /// A wire name written in the spec, with where it was written.
@@ -259,12 +298,26 @@ pub struct Named {
 pub struct ErrorList {
     pub display_path: String,
     pub doc: String,
+    /// Classic numeric `errcode`s (`errors:`), then v1 string codes (`v1_errors:`).
     pub entries: Vec<ErrorEntry>,
+}
+
+/// What identifies an error answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKey {
+    /// A classic `errcode`.
+    Classic(i64),
+    /// A v1 `code` (`Forbidden.AccessDenied.QpsLimitForApi`), or with `code: None` any v1
+    /// answer of one of `http` without a listed code. `http` lists the statuses it comes with.
+    V1 {
+        code: Option<String>,
+        http: Vec<u16>,
+    },
 }
 
 #[derive(Debug, Clone)]
 pub struct ErrorEntry {
-    pub code: i64,
+    pub key: ErrorKey,
     pub name: String,
     pub span: Span,
     pub meaning: String,

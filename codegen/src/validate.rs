@@ -336,10 +336,7 @@ fn check_routes(spec: &Spec, diags: &mut Diagnostics) {
             if !names.insert(naming::field_name(&endpoint.name)) {
                 continue;
             }
-            let method = match endpoint.method {
-                Method::Get => "GET",
-                Method::Post => "POST",
-            };
+            let method = endpoint.method.as_str();
             let normalized: Vec<&str> = endpoint
                 .path
                 .trim_end_matches('/')
@@ -552,7 +549,10 @@ fn check_type_def(ctx: &Ctx<'_>, def: &TypeDef, diags: &mut Diagnostics) {
             let mut names: HashMap<String, &str> = HashMap::new();
             for variant in &union.variants {
                 ctx.check_type(&variant.ty, diags);
-                let rust = naming::variant_name(&variant.wire);
+                let rust = match &variant.name {
+                    Some(name) => naming::type_name(name),
+                    None => naming::variant_name(&variant.wire),
+                };
                 if let Some(other) = names.get(&rust) {
                     diags.error(
                         variant.span.clone(),
@@ -689,7 +689,31 @@ fn claim_inline(
 
 fn check_endpoint(ctx: &Ctx<'_>, file: &SpecFile, endpoint: &Endpoint, diags: &mut Diagnostics) {
     check_path(file, endpoint, diags);
-    if endpoint.auth == Auth::Token {
+    if file.style == Style::Classic && !matches!(endpoint.method, Method::Get | Method::Post) {
+        diags.error(
+            endpoint.span.clone(),
+            format!(
+                "endpoint `{}`: classic-style endpoints are GET or POST; {} is for `style: v1` files",
+                endpoint.name,
+                endpoint.method.as_str()
+            ),
+        );
+    }
+    if endpoint.auth == Auth::UserToken {
+        if file.style == Style::Classic {
+            diags.error(
+                endpoint.span.clone(),
+                "`auth: user_token` is for `style: v1` endpoints (the token goes in the header)",
+            );
+        }
+        if let Some(clash) = endpoint.params.iter().find(|p| p.wire == "user_token") {
+            diags.error(
+                clash.span.clone(),
+                "`user_token` is the request field `auth: user_token` adds; rename this parameter",
+            );
+        }
+    }
+    if matches!(endpoint.auth, Auth::Token | Auth::UserToken) {
         for param in &endpoint.params {
             let token = match file.style {
                 Style::Classic => param.wire == "access_token",
@@ -714,14 +738,15 @@ fn check_endpoint(ctx: &Ctx<'_>, file: &SpecFile, endpoint: &Endpoint, diags: &m
             continue;
         };
         let name = &param.wire;
+        let method = endpoint.method.as_str();
         match (location, endpoint.method, file.style) {
-            (Location::Body, Method::Get, _) => diags.error(
+            (Location::Body, m, _) if !m.has_body() => diags.error(
                 param.span.clone(),
-                format!("parameter `{name}` is `in: body`, but GET requests have no body"),
+                format!("parameter `{name}` is `in: body`, but {method} requests have no body; DingTalk takes their parameters `in: query`"),
             ),
-            (Location::Multipart, Method::Get, _) => diags.error(
+            (Location::Multipart, m, _) if !m.has_body() => diags.error(
                 param.span.clone(),
-                format!("parameter `{name}` is `in: multipart`, but GET requests have no body"),
+                format!("parameter `{name}` is `in: multipart`, but {method} requests have no body"),
             ),
             (Location::Path | Location::Header, _, Style::Classic) => diags.error(
                 param.span.clone(),
@@ -774,6 +799,28 @@ fn check_endpoint(ctx: &Ctx<'_>, file: &SpecFile, endpoint: &Endpoint, diags: &m
                 format!("multipart parameter `{name}` must be a file, a scalar or an enum"),
             );
         }
+        if param.flatten {
+            let flattenable = matches!(&param.shape, FieldShape::Type(TypeExpr::Named(name, _))
+                if ctx.defs.get(name.as_str()).is_some_and(|d| matches!(d.kind, TypeDefKind::Struct(_) | TypeDefKind::Union(_))));
+            if location != Location::Body || !flattenable {
+                diags.error(
+                    param.span.clone(),
+                    format!("parameter `{name}`: `flatten: true` is for an `in: body` parameter whose type is a named struct or union (its keys go into the body beside the others)"),
+                );
+            }
+            if param.encoding.is_some() || !param.aliases.is_empty() {
+                diags.error(
+                    param.span.clone(),
+                    format!("parameter `{name}`: a flattened parameter has no wire name of its own, so no `encoding` or `aliases`"),
+                );
+            }
+        }
+        if matches!(&param.shape, FieldShape::Type(ty) if contains_user_token(ty)) {
+            diags.error(
+                param.span.clone(),
+                format!("parameter `{name}`: a user token is not sent as a parameter; declare `auth: user_token` and the request carries it"),
+            );
+        }
         if location == Location::Path && !param.required {
             diags.error(
                 param.span.clone(),
@@ -787,7 +834,12 @@ fn check_endpoint(ctx: &Ctx<'_>, file: &SpecFile, endpoint: &Endpoint, diags: &m
             ResponseShape::Fields(fields) => ctx.check_fields(fields, diags),
             ResponseShape::Type(ty) => {
                 ctx.check_type(ty, diags);
-                if file.style == Style::Classic && endpoint.envelope != Some(Envelope::Result) {
+                // A v1 answer is the object itself, so a named struct may be the whole
+                // answer; anything else (a list, a value) sits under `result`.
+                let whole_v1_object = file.style == Style::V1
+                    && matches!(ty, TypeExpr::Named(name, _)
+                        if ctx.defs.get(name.as_str()).is_some_and(|d| matches!(d.kind, TypeDefKind::Struct(_))));
+                if endpoint.envelope != Some(Envelope::Result) && !whole_v1_object {
                     diags.error(
                         response.span.clone(),
                         "`response.type` is only for `envelope: result` (a payload that is not an object); flat answers list their `fields`",
@@ -924,6 +976,14 @@ fn check_path(file: &SpecFile, endpoint: &Endpoint, diags: &mut Diagnostics) {
     }
 }
 
+fn contains_user_token(ty: &TypeExpr) -> bool {
+    match ty {
+        TypeExpr::UserToken => true,
+        TypeExpr::List(inner) | TypeExpr::Map(inner) => contains_user_token(inner),
+        _ => false,
+    }
+}
+
 fn check_pagination(endpoint: &Endpoint, pagination: &Pagination, diags: &mut Diagnostics) {
     let param = |named: &Named, role: &str, diags: &mut Diagnostics| {
         if !endpoint.params.iter().any(|p| p.wire == named.name) {
@@ -939,6 +999,7 @@ fn check_pagination(endpoint: &Endpoint, pagination: &Pagination, diags: &mut Di
     let (position, role) = match &pagination.position {
         PagePosition::Offset(n) => (n, "offset"),
         PagePosition::Cursor(n) => (n, "cursor"),
+        PagePosition::Page(n) => (n, "page"),
     };
     param(position, role, diags);
     param(&pagination.size, "size", diags);
@@ -1024,6 +1085,14 @@ fn check_pagination(endpoint: &Endpoint, pagination: &Pagination, diags: &mut Di
                 );
             }
         }
+        PagePosition::Page(page) => {
+            if declared(page) && !integer(&param_type(page)) {
+                diags.error(
+                    page.span.clone(),
+                    "pagination `page` must be an integer parameter (the page number, from 1)",
+                );
+            }
+        }
         PagePosition::Cursor(cursor) => {
             let next_type = pagination
                 .next_cursor
@@ -1058,21 +1127,54 @@ fn check_pagination(endpoint: &Endpoint, pagination: &Pagination, diags: &mut Di
             pagination.span.clone(),
             "`next_cursor` belongs to cursor pagination; offset pagination advances by the page size",
         ),
+        PagePosition::Page(_) if pagination.next_cursor.is_some() => diags.error(
+            pagination.span.clone(),
+            "`next_cursor` belongs to cursor pagination; page pagination asks for the next page number",
+        ),
         _ => {}
     }
 }
 
 fn check_errors(errors: &ErrorList, diags: &mut Diagnostics) {
-    let mut codes: HashMap<i64, &Span> = HashMap::new();
+    let mut codes: HashMap<String, &Span> = HashMap::new();
+    let mut statuses: HashMap<u16, &Span> = HashMap::new();
     let mut names: HashMap<String, &Span> = HashMap::new();
     for entry in &errors.entries {
-        if let Some(first) = codes.get(&entry.code) {
-            diags.error(
-                entry.span.clone(),
-                format!("duplicate error code {} (first at {first})", entry.code),
-            );
+        let code = match &entry.key {
+            ErrorKey::Classic(code) => Some(code.to_string()),
+            ErrorKey::V1 { code, http } => {
+                if code.is_none() {
+                    // A status-only entry: one per status.
+                    for status in http {
+                        if let Some(first) = statuses.get(status) {
+                            diags.error(
+                                entry.span.clone(),
+                                format!(
+                                    "HTTP {status} already has an entry without a code (first at {first})"
+                                ),
+                            );
+                        }
+                        statuses.insert(*status, &entry.span);
+                    }
+                }
+                if entry.carries_sub_code {
+                    diags.error(
+                        entry.span.clone(),
+                        "`carries_sub_code` is for classic codes (v1 answers have no `sub_code`)",
+                    );
+                }
+                code.as_ref().map(|code| format!("v1 {code}"))
+            }
+        };
+        if let Some(code) = code {
+            if let Some(first) = codes.get(&code) {
+                diags.error(
+                    entry.span.clone(),
+                    format!("duplicate error code {code} (first at {first})"),
+                );
+            }
+            codes.insert(code, &entry.span);
         }
-        codes.insert(entry.code, &entry.span);
         let rust = naming::type_name(&entry.name);
         if !naming::is_snake_case(&entry.name) {
             diags.error(
@@ -1080,16 +1182,19 @@ fn check_errors(errors: &ErrorList, diags: &mut Diagnostics) {
                 format!("error name `{}` must be snake_case", entry.name),
             );
         }
-        if rust == "Other" {
+        if rust == "Other" || rust == "OtherV1" {
             diags.error(
                 entry.span.clone(),
-                "error name `other` is reserved for unlisted codes",
+                format!("error name `{}` is reserved for unlisted codes", entry.name),
             );
         }
         if let Some(first) = names.get(&rust) {
             diags.error(
                 entry.span.clone(),
-                format!("duplicate error name `{}` (first at {first})", entry.name),
+                format!(
+                    "duplicate error name `{}` (first at {first}); classic and v1 codes share one enum, so give one of them a more specific name",
+                    entry.name
+                ),
             );
         }
         names.insert(rust, &entry.span);

@@ -146,6 +146,11 @@ impl Client {
         let prepared = prepare(&request)?;
         let (answer, status) = self.execute(spec, &prepared, deadline).await?;
         let data = E::decode_output(answer.status, &answer.body).map_err(|err| match err {
+            // A cut or garbled answer to a send (v1 answers are read only here): it may have
+            // been processed.
+            Error::Decode(decode) if !spec.idempotent && decode.malformed => {
+                outcome_unknown(spec, Error::Decode(decode))
+            }
             // DingTalk said yes: a caller who resends on this error would duplicate the call.
             Error::Decode(mut decode) if !spec.idempotent => {
                 decode.message = format!(
@@ -325,6 +330,10 @@ impl Client {
     ) -> Result<(RawAnswer, Status), Failure> {
         let remaining = || deadline.saturating_duration_since(Instant::now());
         let token = match spec.auth {
+            Auth::UserToken => prepared
+                .user_token
+                .as_ref()
+                .map(|token| AccessToken::new(token.secret())),
             Auth::Token => {
                 // Nothing was sent yet: running out of time here is a plain timeout.
                 match tokio::time::timeout(remaining(), self.token()).await {
@@ -418,6 +427,9 @@ impl Client {
         let method = match spec.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
         };
         let mut builder = inner.http.request(method, url.clone());
         for (name, value) in prepared.headers.iter() {
@@ -553,6 +565,8 @@ struct Prepared {
     body: Option<Vec<u8>>,
     /// `application/json` or `multipart/form-data; boundary=...`.
     content_type: String,
+    /// The caller's token for `auth: user_token` endpoints.
+    user_token: Option<crate::UserToken>,
 }
 
 fn prepare<E: Endpoint>(request: &E) -> Result<Prepared, Error> {
@@ -562,15 +576,15 @@ fn prepare<E: Endpoint>(request: &E) -> Result<Prepared, Error> {
     request.write_headers(&mut headers);
     let mut content_type = String::from("application/json;charset=utf-8");
     let body = match E::SPEC.method {
-        Method::Get => None,
-        Method::Post if E::MULTIPART => {
+        method if !method.has_body() => None,
+        _ if E::MULTIPART => {
             let mut form = crate::wire::Multipart::default();
             request.write_multipart(&mut form);
             let (form_type, body) = form.encode();
             content_type = form_type;
             Some(body)
         }
-        Method::Post => {
+        _ => {
             let mut body = Vec::with_capacity(128);
             request
                 .write_body(&mut body)
@@ -590,6 +604,7 @@ fn prepare<E: Endpoint>(request: &E) -> Result<Prepared, Error> {
         headers,
         body,
         content_type,
+        user_token: request.user_token().cloned(),
     })
 }
 

@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 
 use crate::client::RawAnswer;
 use crate::endpoint::{EndpointSpec, Payload, Style};
-use crate::error::{ApiError, ApiV1Error, DecodeError, Error, HttpError, excerpt};
+use crate::error::{ApiError, DecodeError, Error, ErrorCode, HttpError, excerpt};
 use crate::wire::de::lenient;
 
 /// What every classic answer says about itself.
@@ -116,6 +116,7 @@ fn decode_error(
         message,
         body: shown_body(spec, body),
         body_len: body.len(),
+        malformed: true,
     }))
 }
 
@@ -215,22 +216,37 @@ fn classic_status(spec: &EndpointSpec, answer: &RawAnswer) -> Result<Status, Err
         None | Some(0) => Ok(Status {
             request_id: parsed.request_id,
         }),
-        Some(errcode) => Err(Error::Api(Box::new(ApiError {
-            endpoint: spec.name,
+        Some(errcode) => Err(Error::Api(Box::new(ApiError::classic(
+            spec.name,
             errcode,
-            errmsg: parsed.errmsg.unwrap_or_default(),
-            request_id: parsed.request_id,
-            sub_code: parsed.sub_code,
-            sub_msg: parsed.sub_msg,
+            parsed.errmsg.unwrap_or_default(),
+            parsed.request_id,
+            parsed.sub_code,
+            parsed.sub_msg,
             http_status,
-        }))),
+        )))),
     }
 }
 
+/// v1: success is a 2xx status (the body is the payload, read later); an error is a 4xx/5xx
+/// with `{code, message, requestid}`, or a status the spec lists without a code.
 fn v1_status(spec: &EndpointSpec, answer: &RawAnswer) -> Result<Status, Error> {
     let (http_status, body) = (answer.status, answer.body.as_slice());
+    let json = body.trim_ascii_start().starts_with(b"{");
     if (200..300).contains(&http_status) {
-        return Ok(Status::default());
+        return match spec.payload {
+            Payload::Nothing | Payload::Binary => Ok(Status::default()),
+            _ if json => Ok(Status::default()),
+            _ if is_page(answer) => Err(http_error(spec, answer)),
+            _ => {
+                let message = if body.trim_ascii().is_empty() {
+                    "the body is empty".to_string()
+                } else {
+                    "not a DingTalk JSON answer: expected a JSON object".to_string()
+                };
+                Err(decode_error(spec, http_status, body, None, message))
+            }
+        };
     }
     if let Some(wait) = ip_ban(body) {
         return Err(Error::IpBanned {
@@ -239,18 +255,35 @@ fn v1_status(spec: &EndpointSpec, answer: &RawAnswer) -> Result<Status, Error> {
             body: shown_body(spec, body),
         });
     }
-    match serde_json::from_slice::<V1Status>(body) {
-        Ok(V1Status {
+    let parsed = json
+        .then(|| serde_json::from_slice::<V1Status>(body).ok())
+        .flatten();
+    match parsed {
+        Some(V1Status {
             code: Some(code),
             message,
             requestid,
-        }) => Err(Error::ApiV1(Box::new(ApiV1Error {
-            endpoint: spec.name,
+        }) => Err(Error::Api(Box::new(ApiError::v1(
+            spec.name,
+            Some(code),
+            message.unwrap_or_default(),
+            requestid,
             http_status,
-            code,
-            message: message.unwrap_or_default(),
-            request_id: requestid,
-        }))),
+        )))),
+        // DingTalk's JSON without a code: an error status the spec may list on its own.
+        Some(V1Status {
+            code: None,
+            message,
+            requestid,
+        }) if ErrorCode::from_v1("", http_status) != ErrorCode::OtherV1 => {
+            Err(Error::Api(Box::new(ApiError::v1(
+                spec.name,
+                None,
+                message.unwrap_or_default(),
+                requestid,
+                http_status,
+            ))))
+        }
         _ => Err(http_error(spec, answer)),
     }
 }
@@ -302,7 +335,16 @@ fn tracked<W: DeserializeOwned>(
     serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
         let path = (path != ".").then_some(path);
-        decode_error(spec, http_status, body, path, err.into_inner().to_string())
+        let inner = err.into_inner();
+        let malformed = matches!(
+            inner.classify(),
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+        );
+        let mut error = decode_error(spec, http_status, body, path, inner.to_string());
+        if let Error::Decode(decode) = &mut error {
+            decode.malformed = malformed;
+        }
+        error
     })
 }
 

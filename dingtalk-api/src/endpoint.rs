@@ -33,6 +33,12 @@ pub trait Endpoint {
         let _ = headers;
     }
 
+    /// The user's token, for endpoints declared `auth: user_token` (it is a field of their
+    /// request, so they cannot be called without one).
+    fn user_token(&self) -> Option<&crate::UserToken> {
+        None
+    }
+
     /// True for uploads: the body is `multipart/form-data` written by `write_multipart`.
     const MULTIPART: bool = false;
 
@@ -78,6 +84,16 @@ pub struct EndpointSpec {
 pub enum Method {
     Get,
     Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    /// True if requests of this method carry a body.
+    pub fn has_body(self) -> bool {
+        matches!(self, Method::Post | Method::Put | Method::Patch)
+    }
 }
 
 /// Which generation of the DingTalk API the endpoint belongs to.
@@ -106,6 +122,8 @@ pub enum Payload {
 pub enum Auth {
     /// The app access token is attached (fetched and cached by the client).
     Token,
+    /// The user's own OAuth2 token, given in the request ([`Endpoint::user_token`]).
+    UserToken,
     /// No token (e.g. `gettoken` itself).
     None,
 }

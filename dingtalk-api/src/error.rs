@@ -18,10 +18,10 @@ pub const BODY_EXCERPT: usize = 64 * 1024;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Error {
-    /// DingTalk answered and rejected the call (`errcode` != 0).
+    /// DingTalk answered and rejected the call: a classic `errcode` != 0, or a v1 error answer
+    /// (`{code, message, requestid}` with an HTTP error status). Match on
+    /// [`ApiError::code`], the same way for both generations.
     Api(Box<ApiError>),
-    /// A `style: v1` endpoint answered with an HTTP error status.
-    ApiV1(Box<ApiV1Error>),
     /// Something other than DingTalk answered: an HTML page (a proxy, a captive portal, a
     /// gateway), or an HTTP error status without DingTalk's JSON. Carries the status, the
     /// content type and an excerpt of the body.
@@ -108,7 +108,6 @@ impl Error {
     pub fn http_status(&self) -> Option<u16> {
         match self {
             Error::Api(err) => Some(err.http_status),
-            Error::ApiV1(err) => Some(err.http_status),
             Error::Http(err) => Some(err.status),
             Error::Redirect(err) => Some(err.status),
             Error::Decode(err) => Some(err.http_status),
@@ -123,7 +122,6 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Api(err) => err.fmt(f),
-            Error::ApiV1(err) => err.fmt(f),
             Error::Http(err) => err.fmt(f),
             Error::Redirect(err) => err.fmt(f),
             Error::Transport(err) => err.fmt(f),
@@ -205,35 +203,99 @@ impl fmt::Display for OutcomeUnknown {
     }
 }
 
-/// DingTalk's rejection of a classic call.
+/// DingTalk's rejection of a call, classic or v1.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ApiError {
     pub endpoint: &'static str,
+    /// The classic `errcode`; 0 for a v1 answer (whose code is text: [`v1_code`](Self::v1_code)).
     pub errcode: i64,
+    /// The v1 `code` (`Forbidden.AccessDenied.QpsLimitForApi`); `None` for classic answers
+    /// and for a v1 error status without one.
+    pub v1_code: Option<String>,
+    /// `errmsg` (classic) or `message` (v1).
     pub errmsg: String,
+    /// `request_id` (classic) or `requestid` (v1).
     pub request_id: Option<String>,
-    /// Secondary code, sent with `errcode` 88 and 15 among others.
+    /// Secondary code, sent with `errcode` 88 and 15 among others (classic).
     pub sub_code: Option<String>,
     pub sub_msg: Option<String>,
     pub http_status: u16,
+    /// The code to match on, resolved once from the fields above.
+    code: ErrorCode,
 }
 
 impl ApiError {
-    /// The code to match on. For codes that wrap another one (the spec's
-    /// `carries_sub_code`: `/topapi/` answers `errcode` 88 with `sub_code` `"60011"`, or 15
-    /// with `"isp.-1"`), the code in `sub_code`; otherwise `errcode`. So `60011` matches the
-    /// same way whether it came flat or wrapped.
+    /// A classic rejection.
+    pub(crate) fn classic(
+        endpoint: &'static str,
+        errcode: i64,
+        errmsg: String,
+        request_id: Option<String>,
+        sub_code: Option<String>,
+        sub_msg: Option<String>,
+        http_status: u16,
+    ) -> Self {
+        let mut error = ApiError {
+            endpoint,
+            errcode,
+            v1_code: None,
+            errmsg,
+            request_id,
+            sub_code,
+            sub_msg,
+            http_status,
+            code: ErrorCode::Other(errcode),
+        };
+        error.code = ErrorCode::from_code(error.effective_errcode());
+        error
+    }
+
+    /// A v1 error answer.
+    pub(crate) fn v1(
+        endpoint: &'static str,
+        code: Option<String>,
+        message: String,
+        request_id: Option<String>,
+        http_status: u16,
+    ) -> Self {
+        let resolved = ErrorCode::from_v1(code.as_deref().unwrap_or(""), http_status);
+        ApiError {
+            endpoint,
+            errcode: 0,
+            v1_code: code,
+            errmsg: message,
+            request_id,
+            sub_code: None,
+            sub_msg: None,
+            http_status,
+            code: resolved,
+        }
+    }
+
+    /// The code to match on, whichever generation answered. For classic codes that wrap
+    /// another one (the spec's `carries_sub_code`: `/topapi/` answers `errcode` 88 with
+    /// `sub_code` `"60011"`, or 15 with `"isp.-1"`), the code in `sub_code`; so `60011` matches
+    /// the same way whether it came flat or wrapped.
     pub fn code(&self) -> ErrorCode {
-        ErrorCode::from_code(self.effective_errcode())
+        self.code
+    }
+
+    /// True for an answer of a `style: v1` endpoint.
+    pub fn is_v1(&self) -> bool {
+        self.errcode == 0
     }
 
     /// The top-level `errcode` as a typed code, without unwrapping `sub_code`.
     pub fn outer_code(&self) -> ErrorCode {
-        ErrorCode::from_code(self.errcode)
+        if self.is_v1() {
+            self.code
+        } else {
+            ErrorCode::from_code(self.errcode)
+        }
     }
 
-    /// The numeric code [`code`](Self::code) is made of.
+    /// The numeric code [`code`](Self::code) is made of (classic answers).
     pub fn effective_errcode(&self) -> i64 {
         let wraps = ErrorCode::from_code(self.errcode)
             .info()
@@ -266,39 +328,22 @@ fn numeric_sub_code(sub_code: &str) -> Option<i64> {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: DingTalk errcode {}: {}",
-            self.endpoint, self.errcode, self.errmsg
-        )?;
-        if let (Some(code), msg) = (&self.sub_code, &self.sub_msg) {
-            write!(f, " (sub_code {code}: {})", msg.as_deref().unwrap_or(""))?;
+        if self.is_v1() {
+            write!(f, "{}: HTTP {}", self.endpoint, self.http_status)?;
+            if let Some(code) = &self.v1_code {
+                write!(f, " {code}")?;
+            }
+            write!(f, ": {}", self.errmsg)?;
+        } else {
+            write!(
+                f,
+                "{}: DingTalk errcode {}: {}",
+                self.endpoint, self.errcode, self.errmsg
+            )?;
+            if let (Some(code), msg) = (&self.sub_code, &self.sub_msg) {
+                write!(f, " (sub_code {code}: {})", msg.as_deref().unwrap_or(""))?;
+            }
         }
-        if let Some(id) = &self.request_id {
-            write!(f, " [request_id {id}]")?;
-        }
-        Ok(())
-    }
-}
-
-/// An error answer of a `style: v1` endpoint: `{code, message, requestid}`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ApiV1Error {
-    pub endpoint: &'static str,
-    pub http_status: u16,
-    pub code: String,
-    pub message: String,
-    pub request_id: Option<String>,
-}
-
-impl fmt::Display for ApiV1Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: HTTP {} {}: {}",
-            self.endpoint, self.http_status, self.code, self.message
-        )?;
         if let Some(id) = &self.request_id {
             write!(f, " [request_id {id}]")?;
         }
@@ -422,6 +467,9 @@ pub struct DecodeError {
     pub body: String,
     /// The length of the whole body, in bytes.
     pub body_len: usize,
+    /// True when the body is not well-formed JSON at all (empty, cut, garbage), as opposed
+    /// to well-formed JSON holding a value the spec does not describe.
+    pub malformed: bool,
 }
 
 impl fmt::Display for DecodeError {
@@ -502,11 +550,19 @@ pub(crate) enum SpecWait {
     Fixed(u64),
 }
 
-/// One row of a generated error table: the spec's facts about one code.
+/// What identifies a row of the generated error table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ErrorKey {
+    Classic(i64),
+    V1(&'static str),
+    /// A v1 error status without a listed code.
+    V1Status(u16),
+}
+
+/// One row of the generated error table: the spec's facts about one code.
 #[derive(Debug)]
-pub(crate) struct ErrorInfo<V: 'static, C: 'static> {
-    pub code: C,
-    pub variant: V,
+pub(crate) struct ErrorInfo {
+    pub key: ErrorKey,
     pub meaning: &'static str,
     pub category: ErrorCategory,
     pub retry: RetryAdvice,
@@ -516,6 +572,25 @@ pub(crate) struct ErrorInfo<V: 'static, C: 'static> {
 }
 
 impl ErrorCode {
+    /// The classic numeric `errcode` (0 for v1 codes, which are text).
+    pub fn code(self) -> i64 {
+        match self {
+            ErrorCode::Other(code) => code,
+            _ => match self.info().map(|info| info.key) {
+                Some(ErrorKey::Classic(code)) => code,
+                _ => 0,
+            },
+        }
+    }
+
+    /// The v1 code text, for v1 codes the spec lists.
+    pub fn v1_code(self) -> Option<&'static str> {
+        match self.info()?.key {
+            ErrorKey::V1(code) => Some(code),
+            _ => None,
+        }
+    }
+
     /// What the code means, in English (`None` for unlisted codes).
     pub fn meaning(self) -> Option<&'static str> {
         self.info().map(|info| info.meaning)

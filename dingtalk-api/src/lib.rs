@@ -41,7 +41,7 @@ pub use client::{
 pub use endpoint::Endpoint;
 pub use error::{ApiError, DecodeError, Error, ErrorCode, HttpError, RedirectError};
 pub use retry::RetryPolicy;
-pub use token::{AccessToken, MemoryTokenStore, StoredFailure, StoredToken, TokenStore};
+pub use token::{AccessToken, MemoryTokenStore, StoredFailure, StoredToken, TokenStore, UserToken};
 
 include!(concat!(env!("OUT_DIR"), "/api.rs"));
 

@@ -205,6 +205,13 @@ pub(crate) fn classify(error: &Error) -> Verdict {
     match error {
         Error::Api(api) => {
             let code = api.code();
+            // A v1 5xx says the service failed while handling the call: it may have acted.
+            if api.is_v1() && api.http_status >= 500 {
+                return match code.retry_advice() {
+                    RetryAdvice::Backoff => Verdict::MaybeProcessed,
+                    _ => Verdict::Unreadable,
+                };
+            }
             match code.retry_advice() {
                 RetryAdvice::Backoff => Verdict::Refused(Refusal {
                     wait: match code.info().map(|info| info.wait) {

@@ -44,6 +44,37 @@ impl fmt::Debug for AccessToken {
     }
 }
 
+/// A user's OAuth2 access token (from `oauth2().user_access_token(..)`), for the endpoints that
+/// act as a person (`auth: user_token` in the spec, such as `contact/users/me`). A type of its
+/// own, so an app token cannot be passed where a user token belongs. `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserToken(Arc<str>);
+
+impl UserToken {
+    pub fn new(value: impl Into<Arc<str>>) -> Self {
+        UserToken(value.into())
+    }
+
+    /// The token text.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for UserToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("UserToken(<redacted>)")
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UserToken {
+    /// Text on the wire (leniently, like any text field).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text: String = crate::wire::de::lenient(deserializer)?;
+        Ok(UserToken::new(text))
+    }
+}
+
 /// A token with the wall-clock time DingTalk said it expires (shared between processes, so
 /// not a monotonic instant).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -505,15 +536,15 @@ impl CacheState {
             return Ok(());
         };
         Err(match failure.errcode {
-            Some(errcode) => Error::Api(Box::new(crate::ApiError {
-                endpoint: self.settings.fetch_endpoint,
+            Some(errcode) => Error::Api(Box::new(crate::ApiError::classic(
+                self.settings.fetch_endpoint,
                 errcode,
-                errmsg: failure.message,
-                request_id: None,
-                sub_code: None,
-                sub_msg: None,
-                http_status: 200,
-            })),
+                failure.message,
+                None,
+                None,
+                None,
+                200,
+            ))),
             None => Error::TokenUnavailable {
                 message: failure.message,
                 retry_after,

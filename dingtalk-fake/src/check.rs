@@ -253,7 +253,7 @@ fn as_text(value: &Value) -> Option<String> {
 /// official SDK sends every scalar as a string).
 fn conform(ty: &TypeExpr, value: Value, types: &HashMap<String, TypeDef>) -> Result<Value, String> {
     match ty {
-        TypeExpr::String => as_text(&value)
+        TypeExpr::String | TypeExpr::UserToken => as_text(&value)
             .map(Value::String)
             .ok_or_else(|| format!("expected text, found {value}")),
         TypeExpr::I64 | TypeExpr::I32 => {

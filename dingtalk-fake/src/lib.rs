@@ -283,11 +283,11 @@ impl FakeHandle {
             .routes
             .iter()
             .map(|r| {
-                let method = match r.method {
-                    dingtalk_codegen::model::Method::Get => "GET",
-                    dingtalk_codegen::model::Method::Post => "POST",
-                };
-                (r.name.clone(), method.to_string(), r.path.clone())
+                (
+                    r.name.clone(),
+                    r.method.as_str().to_string(),
+                    r.path.clone(),
+                )
             })
             .collect()
     }

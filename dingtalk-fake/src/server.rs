@@ -277,10 +277,11 @@ fn process(
     content_type: &str,
     body: &[u8],
 ) -> Result<Value, Rejection> {
-    match (route.method, method) {
-        (Method::Get, &hyper::Method::GET) | (Method::Post, &hyper::Method::POST) => {}
-        (Method::Get, _) => return Err(Rejection::new(43001, "需要GET请求")),
-        (Method::Post, _) => return Err(Rejection::new(43002, "需要POST请求")),
+    if method.as_str() != route.method.as_str() {
+        return Err(match route.method {
+            Method::Get => Rejection::new(43001, "需要GET请求"),
+            _ => Rejection::new(43002, "需要POST请求"),
+        });
     }
     if route.auth == Auth::Token {
         let token = query
@@ -291,8 +292,8 @@ fn process(
     }
     let mut uploads = std::collections::BTreeMap::new();
     let json_body: Option<Map<String, Value>> = match route.method {
-        Method::Get => None,
-        Method::Post if content_type.starts_with("multipart/form-data") => {
+        method if !method.has_body() => None,
+        _ if content_type.starts_with("multipart/form-data") => {
             match check::parse_multipart(content_type, body) {
                 Some((fields, files)) => {
                     uploads = files;
@@ -301,8 +302,8 @@ fn process(
                 None => return Err(Rejection::new(41005, "multipart body is malformed")),
             }
         }
-        Method::Post if body.iter().all(u8::is_ascii_whitespace) => Some(Map::new()),
-        Method::Post => match serde_json::from_slice::<Value>(body) {
+        _ if body.iter().all(u8::is_ascii_whitespace) => Some(Map::new()),
+        _ => match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(map)) => Some(map),
             _ => return Err(Rejection::new(43009, "post数据需为合法的json")),
         },

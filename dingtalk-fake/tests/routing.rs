@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use common::{RawResponse, request, token, with_token};
-use dingtalk_codegen::model::{Auth, Method, Spec};
+use dingtalk_codegen::model::{Auth, Spec};
 use dingtalk_fake::FakeDingTalk;
 
 /// One endpoint as the spec files describe it.
@@ -34,10 +34,7 @@ fn spec_endpoints() -> Vec<SpecEndpoint> {
         for endpoint in &file.endpoints {
             out.push(SpecEndpoint {
                 name: format!("{}.{}", file.module.join("."), endpoint.name),
-                method: match endpoint.method {
-                    Method::Get => "GET",
-                    Method::Post => "POST",
-                },
+                method: endpoint.method.as_str(),
                 path: endpoint.path.clone(),
                 auth: endpoint.auth,
                 required: endpoint

@@ -58,9 +58,12 @@ async fn the_client_retries_exactly_the_codes_the_spec_calls_retryable() {
     let errors = support::spec().errors.as_ref().expect("errors.yaml");
     let (mut retried, mut once, mut refreshed, mut later) = (0, 0, 0, 0);
     for entry in &errors.entries {
-        let code = ErrorCode::from_code(entry.code);
-        let (err, calls, tokens) = answered(json!({"errcode": entry.code, "errmsg": "x"})).await;
-        let case = format!("errcode {} ({})", entry.code, entry.name);
+        let dingtalk_codegen::model::ErrorKey::Classic(errcode) = entry.key else {
+            continue;
+        };
+        let code = ErrorCode::from_code(errcode);
+        let (err, calls, tokens) = answered(json!({"errcode": errcode, "errmsg": "x"})).await;
+        let case = format!("errcode {errcode} ({})", entry.name);
         assert_eq!(err.code(), Some(code), "{case}");
         let Error::Api(api) = &err else {
             panic!("{case}: {err:?}")
@@ -85,9 +88,8 @@ async fn the_client_retries_exactly_the_codes_the_spec_calls_retryable() {
         }
     }
     println!(
-        "{} codes: {retried} retried, {once} asked once, {refreshed} refreshed once, {later} \
-         returned with a wait beyond the deadline",
-        errors.entries.len()
+        "classic codes: {retried} retried, {once} asked once, {refreshed} refreshed once, {later} \
+         returned with a wait beyond the deadline"
     );
     assert!(retried > 10 && once > 100 && refreshed >= 4 && later >= 1);
 }
@@ -205,4 +207,150 @@ async fn an_unreadable_answer_to_a_send_is_outcome_unknown() {
         matches!(&err, Error::Decode(d) if d.message.contains("do not send it again")),
         "{err:?}"
     );
+}
+
+mod v1 {
+    //! The same rules for v1 answers (`{code, message, requestid}` with an HTTP error status),
+    //! through a hand-written v1 read and write, so every listed v1 code is exercised.
+
+    use super::*;
+    use dingtalk_api::endpoint::{Auth, Endpoint, EndpointSpec, Method, Payload, Style};
+
+    const PATH: &str = "/v1.0/test/things";
+
+    #[derive(Clone)]
+    struct Thing {
+        idempotent: bool,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Answer {}
+
+    struct Read;
+    struct Write;
+
+    macro_rules! endpoint {
+        ($ty:ident, $idempotent:expr, $method:ident) => {
+            impl Endpoint for $ty {
+                type Output = Answer;
+                const SPEC: EndpointSpec = EndpointSpec {
+                    name: "test.things",
+                    method: Method::$method,
+                    path: PATH,
+                    style: Style::V1,
+                    payload: Payload::TopLevel,
+                    idempotent: $idempotent,
+                    auth: Auth::Token,
+                    secret_answer: false,
+                };
+            }
+        };
+    }
+    endpoint!(Read, true, Get);
+    endpoint!(Write, false, Post);
+
+    async fn answered(status: u16, body: serde_json::Value, thing: Thing) -> (Error, usize, usize) {
+        let server = MockServer::start().await;
+        support::mount_gettoken(&server, support::TOKEN, 7200).await;
+        Mock::given(path(PATH))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body))
+            .mount(&server)
+            .await;
+        let client = Client::builder(support::APP_KEY, support::APP_SECRET)
+            .base_url(server.uri())
+            .v1_base_url(server.uri())
+            .retry_policy(fast())
+            .build()
+            .expect("builds");
+        let err = if thing.idempotent {
+            client.send(Read).await.map(drop)
+        } else {
+            client.send(Write).await.map(drop)
+        }
+        .expect_err("always rejected");
+        let calls = support::requests_to(&server, PATH).await.len();
+        let tokens = support::requests_to(&server, "/gettoken").await.len();
+        (err, calls, tokens)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_v1_code_is_retried_exactly_when_the_spec_says() {
+        let errors = support::spec().errors.as_ref().expect("errors.yaml");
+        let (mut retried, mut once, mut refreshed, mut unknown) = (0, 0, 0, 0);
+        for entry in &errors.entries {
+            let dingtalk_codegen::model::ErrorKey::V1 { code, http } = &entry.key else {
+                continue;
+            };
+            for &status in http {
+                let body = match code {
+                    Some(code) => json!({"code": code, "message": "m", "requestid": "r"}),
+                    None => json!({"message": "m", "requestid": "r"}),
+                };
+                let case = format!("HTTP {status} {code:?} ({})", entry.name);
+                for idempotent in [true, false] {
+                    let (err, calls, tokens) =
+                        answered(status, body.clone(), Thing { idempotent }).await;
+                    let api = match &err {
+                        Error::Api(api) => api,
+                        Error::OutcomeUnknown(unknown) => match &unknown.cause {
+                            Error::Api(api) => api,
+                            other => panic!("{case}: {other:?}"),
+                        },
+                        other => panic!("{case}: {other:?}"),
+                    };
+                    let expected = ErrorCode::from_v1(code.as_deref().unwrap_or(""), status);
+                    assert_eq!(api.code(), expected, "{case}");
+                    assert!(api.is_v1(), "{case}");
+                    if expected.is_token_invalid() {
+                        assert_eq!((calls, tokens), (2, 2), "{case}: one refresh, one retry");
+                        refreshed += 1;
+                    } else if status >= 500 && !idempotent {
+                        // The service failed while handling a write: not repeated.
+                        assert!(err.is_outcome_unknown(), "{case}: {err:?}");
+                        assert_eq!(calls, 1, "{case}");
+                        unknown += 1;
+                    } else if !expected.is_retryable() {
+                        assert_eq!(calls, 1, "{case}: not retryable, asked once");
+                        once += 1;
+                    } else if api
+                        .retry_after()
+                        .is_some_and(|w| w > Duration::from_secs(5))
+                    {
+                        assert_eq!(calls, 1, "{case}: the wait does not fit the deadline");
+                        once += 1;
+                    } else {
+                        let expected =
+                            expected.max_retries().map_or(5, |l| (l + 1).min(5)) as usize;
+                        assert_eq!(calls, expected, "{case}: retried, sends too (refused)");
+                        retried += 1;
+                    }
+                }
+            }
+        }
+        println!(
+            "v1 codes x statuses x (read, write): {retried} retried, {once} asked once, \
+             {refreshed} refreshed once, {unknown} writes OutcomeUnknown on 5xx"
+        );
+        assert!(retried > 10 && once > 50 && refreshed >= 4 && unknown >= 4);
+    }
+
+    #[tokio::test]
+    async fn a_qps_limit_is_http_403_and_still_a_retried_refusal() {
+        let (err, calls, _) = answered(
+            403,
+            json!({"code": "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", "message": "m"}),
+            Thing { idempotent: false },
+        )
+        .await;
+        assert_eq!(err.code(), Some(ErrorCode::QpsLimitForAppkeyAndApi));
+        assert_eq!(calls, 5, "a send refused by the QPS limit is retried");
+        let (err, calls, _) = answered(
+            403,
+            json!({"code": "Forbidden.AccessDenied.ApiCountLimitForOrg", "message": "m"}),
+            Thing { idempotent: true },
+        )
+        .await;
+        assert_eq!(err.code(), Some(ErrorCode::ApiCountLimitForOrg));
+        assert_eq!(calls, 1, "the monthly quota fails at once");
+    }
 }

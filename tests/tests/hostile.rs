@@ -175,14 +175,18 @@ fn judge(
             return fail("success for a body that is not JSON".into());
         }
         Ok(()) => Outcome::Ok,
+        Err(Error::Api(api)) if api.is_v1() => {
+            if success || api.endpoint != name || api.http_status != status || !is_json {
+                return fail(format!("inconsistent v1 API error {api:?}"));
+            }
+            Outcome::Api
+        }
         Err(Error::Api(api)) => {
             if api.endpoint != name || api.http_status != status || api.errcode == 0 || !is_json {
                 return fail(format!("inconsistent API error {api:?}"));
             }
             Outcome::Api
         }
-        Err(Error::ApiV1(api)) if success => return fail(format!("v1 error on a 2xx: {api:?}")),
-        Err(Error::ApiV1(_)) => Outcome::Api,
         Err(Error::Decode(err)) => {
             if !success {
                 return fail(format!("a non-2xx answer is not a decode error: {err:?}"));

@@ -593,12 +593,15 @@ mod v1_style {
         })))
         .await;
         let err = client.send(request()).await.unwrap_err();
-        let Error::ApiV1(v1) = err else {
+        let Error::Api(v1) = err else {
             panic!("expected a v1 error, got {err:?}")
         };
+        assert!(v1.is_v1());
         assert_eq!(v1.http_status, 400);
-        assert_eq!(v1.code, "InvalidParameter");
-        assert_eq!(v1.message, "nick too long");
+        assert_eq!(v1.v1_code.as_deref(), Some("InvalidParameter"));
+        // Matched ignoring case, as DingTalk varies it.
+        assert_eq!(v1.code(), dingtalk_api::ErrorCode::InvalidParameterV1);
+        assert_eq!(v1.errmsg, "nick too long");
         assert_eq!(v1.request_id.as_deref(), Some("r-v1"));
     }
 }

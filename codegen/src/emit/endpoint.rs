@@ -24,10 +24,7 @@ pub fn endpoint(
     let request_name = format!("{base}Request");
     let response_name = format!("{base}Response");
     let request_ident = ident(&request_name);
-    let http_method = match endpoint.method {
-        Method::Get => "GET",
-        Method::Post => "POST",
-    };
+    let http_method = endpoint.method.as_str();
     let signature = format!("`{http_method} {}`", endpoint.path);
     let safety = if endpoint.idempotent {
         "Safe to repeat: the client may retry it."
@@ -37,14 +34,14 @@ pub fn endpoint(
     let link = format!("[DingTalk documentation]({})", endpoint.doc_url);
     let request_doc = paragraphs(&[&endpoint.summary, &signature, &endpoint.doc, safety, &link]);
 
-    let text_params: Vec<&str> = endpoint
-        .params
+    let params = request_params(endpoint);
+    let text_params: Vec<&str> = params
         .iter()
         .filter(|p| p.location != Some(Location::Body))
         .map(|p| p.wire.as_str())
         .collect();
     let multipart: Vec<&Field> = params_in(endpoint, Location::Multipart).collect();
-    let has_body = endpoint.method == Method::Post && multipart.is_empty();
+    let has_body = endpoint.method.has_body() && multipart.is_empty();
     // A GET request serialises nothing with serde (its parameters go into the query).
     let request_dir = Direction {
         ser: has_body,
@@ -54,7 +51,7 @@ pub fn endpoint(
     let request = emitter.struct_item(
         &request_name,
         &request_doc,
-        &endpoint.params,
+        &params,
         request_dir,
         &text_params,
     );
@@ -94,6 +91,15 @@ pub fn endpoint(
     };
     let path = path_fn(endpoint);
     let headers = write_headers(endpoint);
+    let user_token = if endpoint.auth == Auth::UserToken {
+        quote! {
+            fn user_token(&self) -> Option<&crate::UserToken> {
+                Some(&self.user_token)
+            }
+        }
+    } else {
+        quote! {}
+    };
     // A plain-value `result` (`true`, `[1, 2]`) decodes leniently like any field would.
     let write_multipart = if multipart.is_empty() {
         quote! {}
@@ -179,6 +185,7 @@ pub fn endpoint(
             #path
             #query
             #headers
+            #user_token
             #body
             #write_multipart
             #decode
@@ -245,6 +252,54 @@ fn paging_impl(
                 let returned = #int::try_from(page.#items_ident.len()).ok()?;
                 let mut next = self.clone();
                 #advanced
+                Some(next)
+            }
+        }
+        PagePosition::Page(page_name) => {
+            let (Some(page_param), Some(size_param)) =
+                (param(&page_name.name), param(&pagination.size.name))
+            else {
+                return quote! {};
+            };
+            let page_ident = ident(&naming::field_name(&page_param.wire));
+            let size_ident = ident(&naming::field_name(&size_param.wire));
+            let int = match &page_param.shape {
+                FieldShape::Type(TypeExpr::I32) => quote! { i32 },
+                _ => quote! { i64 },
+            };
+            // Page numbers end on `has_more` false, an empty page, or a page shorter than
+            // the size asked for.
+            let last = has_more.as_ref().map(|(name, required)| {
+                if *required {
+                    quote! { !page.#name || }
+                } else {
+                    quote! { page.#name == Some(false) || }
+                }
+            });
+            let size = if size_param.required {
+                quote! { Some(self.#size_ident) }
+            } else {
+                quote! { self.#size_ident }
+            };
+            let current = if page_param.required {
+                quote! { self.#page_ident }
+            } else {
+                quote! { self.#page_ident.unwrap_or(1) }
+            };
+            let assign = if page_param.required {
+                quote! { next.#page_ident = following; }
+            } else {
+                quote! { next.#page_ident = Some(following); }
+            };
+            quote! {
+                let returned = page.#items_ident.len();
+                let short = #size.is_some_and(|size| usize::try_from(size).is_ok_and(|size| returned < size));
+                if #last returned == 0 || short {
+                    return None;
+                }
+                let following: #int = #current.checked_add(1)?;
+                let mut next = self.clone();
+                #assign
                 Some(next)
             }
         }
@@ -324,6 +379,14 @@ fn paging_impl(
                     }
                     _ => quote! {},
                 },
+                // Page numbers start at 1.
+                PagePosition::Page(page) => match param(&page.name) {
+                    Some(p) if !p.required => {
+                        let page_ident = ident(&naming::field_name(&p.wire));
+                        quote! { self.#page_ident = Some(self.#page_ident.unwrap_or(1)); }
+                    }
+                    _ => quote! {},
+                },
                 PagePosition::Cursor(_) => quote! {},
             };
             quote! {
@@ -360,6 +423,9 @@ fn spec_const(file: &SpecFile, endpoint: &Endpoint) -> TokenStream {
     let method = match endpoint.method {
         Method::Get => quote! { Get },
         Method::Post => quote! { Post },
+        Method::Put => quote! { Put },
+        Method::Patch => quote! { Patch },
+        Method::Delete => quote! { Delete },
     };
     let style = match file.style {
         Style::Classic => quote! { Classic },
@@ -387,6 +453,7 @@ fn spec_const(file: &SpecFile, endpoint: &Endpoint) -> TokenStream {
     };
     let auth = match endpoint.auth {
         Auth::Token => quote! { Token },
+        Auth::UserToken => quote! { UserToken },
         Auth::None => quote! { None },
     };
     quote! {
@@ -408,6 +475,29 @@ fn has_secret(fields: &[Field]) -> bool {
     fields.iter().any(|field| {
         field.secret || matches!(&field.shape, FieldShape::Object(inner) if has_secret(inner))
     })
+}
+
+/// The request's fields: the spec's parameters, after the user's token for `auth: user_token`
+/// (a field of the request, so a call cannot be made without one; never serialised).
+fn request_params(endpoint: &Endpoint) -> std::borrow::Cow<'_, [Field]> {
+    if endpoint.auth != Auth::UserToken {
+        return std::borrow::Cow::Borrowed(&endpoint.params);
+    }
+    let token = Field {
+        wire: "user_token".to_string(),
+        span: endpoint.span.clone(),
+        shape: FieldShape::Type(TypeExpr::UserToken),
+        required: true,
+        doc: "The user's access token (from `oauth2().user_access_token(..)`): this call acts as that user, and the app token cannot be used for it.".to_string(),
+        location: None,
+        encoding: None,
+        aliases: Vec::new(),
+        secret: true,
+        flatten: false,
+    };
+    let mut params = vec![token];
+    params.extend(endpoint.params.iter().cloned());
+    std::borrow::Cow::Owned(params)
 }
 
 fn params_in(endpoint: &Endpoint, location: Location) -> impl Iterator<Item = &Field> {

@@ -79,6 +79,7 @@ impl Emitter<'_> {
             TypeExpr::F64 => quote! { f64 },
             TypeExpr::Json => quote! { serde_json::Value },
             TypeExpr::File => quote! { crate::wire::FilePart },
+            TypeExpr::UserToken => quote! { crate::UserToken },
             TypeExpr::List(inner) => {
                 let inner = self.rust_type(inner);
                 quote! { Vec<#inner> }
@@ -167,12 +168,17 @@ impl Emitter<'_> {
             };
 
             let mut serde_args: Vec<TokenStream> = Vec::new();
-            if rust_name != field.wire && (dir.ser || dir.de) {
+            if field.flatten {
+                // Its own keys go next to the other body fields (e.g. `msgKey` + `msgParam`).
+                serde_args.push(quote! { flatten });
+            } else if rust_name != field.wire && (dir.ser || dir.de) {
                 let wire = &field.wire;
                 serde_args.push(quote! { rename = #wire });
             }
             let is_text_param = text_params.contains(&field.wire.as_str());
-            if dir.ser {
+            if dir.ser && field.flatten {
+                // serde writes nothing for a flattened `None`.
+            } else if dir.ser {
                 if is_text_param {
                     serde_args.push(quote! { skip });
                 } else {
@@ -461,7 +467,10 @@ impl Emitter<'_> {
         let variants: Vec<Ident> = union
             .variants
             .iter()
-            .map(|v| ident(&naming::variant_name(&v.wire)))
+            .map(|v| match &v.name {
+                Some(name) => ident(&naming::type_name(name)),
+                None => ident(&naming::variant_name(&v.wire)),
+            })
             .collect();
         let boxed: Vec<bool> = union
             .variants
@@ -493,12 +502,18 @@ impl Emitter<'_> {
             .variants
             .iter()
             .zip(&variants)
-            .map(|(v, variant)| match &union.tag {
-                Some(tag) => {
-                    let wire = &v.wire;
-                    quote! { Self::#variant(content) => crate::wire::ser::tagged(serializer, #tag, #wire, content), }
+            .map(|(v, variant)| {
+                let wire = &v.wire;
+                match (&union.tag, &union.content) {
+                    (Some(tag), Some(content)) => {
+                        let as_text = union.content_encoding == Some(Encoding::JsonString);
+                        quote! { Self::#variant(value) => crate::wire::ser::keyed(serializer, #tag, #wire, #content, value, #as_text), }
+                    }
+                    (Some(tag), None) => {
+                        quote! { Self::#variant(content) => crate::wire::ser::tagged(serializer, #tag, #wire, content), }
+                    }
+                    (None, _) => quote! { Self::#variant(content) => serde::Serialize::serialize(content, serializer), },
                 }
-                None => quote! { Self::#variant(content) => serde::Serialize::serialize(content, serializer), },
             })
             .collect();
         // `From` for each variant whose type is unique among the variants.

@@ -90,3 +90,25 @@ pub fn tagged<T: Serialize, S: Serializer>(
     map.serialize_entry(variant, content)?;
     map.end()
 }
+
+/// A keyed union's shape: `{"msgKey":"sampleText","msgParam":"{\"content\":\"hi\"}"}` —
+/// the variant under `tag`, its content under `content`, as JSON text when `as_text`.
+pub fn keyed<T: Serialize, S: Serializer>(
+    serializer: S,
+    tag: &'static str,
+    variant: &'static str,
+    content: &'static str,
+    value: &T,
+    as_text: bool,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(Some(2))?;
+    map.serialize_entry(tag, variant)?;
+    if as_text {
+        let text = serde_json::to_string(value).map_err(serde::ser::Error::custom)?;
+        map.serialize_entry(content, &text)?;
+    } else {
+        map.serialize_entry(content, value)?;
+    }
+    map.end()
+}

@@ -152,10 +152,7 @@ pub fn all_endpoints() -> Vec<(String, String, String, String)> {
         .iter()
         .flat_map(|f| {
             f.endpoints.iter().map(move |e| {
-                let method = match e.method {
-                    dingtalk_codegen::model::Method::Get => "GET",
-                    dingtalk_codegen::model::Method::Post => "POST",
-                };
+                let method = e.method.as_str();
                 (
                     f.module.join("/"),
                     e.name.clone(),
