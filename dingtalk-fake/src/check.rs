@@ -11,11 +11,14 @@ use serde_json::{Map, Value};
 
 use crate::spec::Route;
 
-/// A DingTalk-style refusal: `errcode` + `errmsg`.
+/// A DingTalk-style refusal: `errcode` + `errmsg` (classic), or an HTTP status and a string
+/// `code` (v1). A classic refusal of a v1 route is answered in v1 form ([`Rejection::v1_form`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
     pub errcode: i64,
     pub errmsg: String,
+    /// The v1 status and code, when the refusal was made for a v1 route.
+    pub v1: Option<(u16, String)>,
 }
 
 impl Rejection {
@@ -23,12 +26,40 @@ impl Rejection {
         Rejection {
             errcode,
             errmsg: errmsg.into(),
+            v1: None,
+        }
+    }
+
+    /// A v1 refusal: `{code, message, requestid}` with `status`.
+    pub fn v1(status: u16, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Rejection {
+            errcode: 0,
+            errmsg: message.into(),
+            v1: Some((status, code.into())),
         }
     }
 
     /// 40035: DingTalk's answer for a missing or malformed parameter.
     pub fn invalid_param(message: impl Into<String>) -> Self {
         Rejection::new(40035, message)
+    }
+
+    /// The HTTP status and code this refusal has on a v1 route.
+    pub fn v1_form(&self) -> (u16, String) {
+        if let Some(v1) = &self.v1 {
+            return v1.clone();
+        }
+        let (status, code) = match self.errcode {
+            41001 | 40014 | 42001 => (400, "InvalidAuthentication"),
+            40001 => (400, "invalidClientIdOrSecret"),
+            90018 => (403, "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi"),
+            90002 => (403, "Forbidden.AccessDenied.QpsLimitForApi"),
+            90020 => (403, "Forbidden.AccessDenied.ApiCountLimitForOrg"),
+            -1 => (429, "system.busy"),
+            60011 => (403, "Forbidden.AccessDenied.AccessTokenPermissionDenied"),
+            _ => (400, "invalidParameter"),
+        };
+        (status, code.to_string())
     }
 }
 
@@ -129,21 +160,49 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Validates `query` and `body` against the route's parameters.
+/// What a request carries, by where it carries it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Inputs<'a> {
+    pub query: &'a [(String, String)],
+    pub body: Option<&'a Map<String, Value>>,
+    /// Path placeholder values (v1).
+    pub path: &'a [(String, String)],
+    /// Request headers, names in lower case.
+    pub headers: &'a [(String, String)],
+}
+
+/// Validates a request's parameters against the route's.
 pub fn check(
     route: &Route,
     types: &HashMap<String, TypeDef>,
-    query: &[(String, String)],
-    body: Option<&Map<String, Value>>,
+    inputs: Inputs<'_>,
 ) -> Result<Params, Rejection> {
+    let text = |pairs: &[(String, String)], name: &str, ignore_case: bool| {
+        pairs
+            .iter()
+            .find(|(k, _)| {
+                if ignore_case {
+                    k.eq_ignore_ascii_case(name)
+                } else {
+                    k == name
+                }
+            })
+            .map(|(_, v)| Value::String(v.clone()))
+    };
     let mut params = Params::default();
+    // Body keys a flattened parameter took as its own.
+    let mut flattened: Vec<String> = Vec::new();
     for field in &route.params {
         let raw = match field.location {
-            Some(Location::Query) => query
-                .iter()
-                .find(|(k, _)| *k == field.wire)
-                .map(|(_, v)| Value::String(v.clone())),
-            _ => body.and_then(|b| b.get(&field.wire)).cloned(),
+            Some(Location::Query) => text(inputs.query, &field.wire, false),
+            Some(Location::Path) => text(inputs.path, &field.wire, false),
+            Some(Location::Header) => text(inputs.headers, &field.wire, true),
+            _ if field.flatten => inputs.body.map(|body| {
+                let value = Value::Object(body.clone());
+                flattened.extend(flat_keys(field, types));
+                value
+            }),
+            _ => inputs.body.and_then(|b| b.get(&field.wire)).cloned(),
         };
         match raw {
             None | Some(Value::Null) if field.required => {
@@ -161,13 +220,20 @@ pub fn check(
             }
         }
     }
-    let known = |name: &str| name == "access_token" || route.params.iter().any(|p| p.wire == name);
-    for (name, _) in query {
+    let known = |name: &str| {
+        name == "access_token"
+            || flattened.iter().any(|k| k == name)
+            || route
+                .params
+                .iter()
+                .any(|p| p.wire == name && !p.flatten && p.location != Some(Location::Header))
+    };
+    for (name, _) in inputs.query {
         if !known(name) {
             params.unknown.push(name.clone());
         }
     }
-    if let Some(body) = body {
+    if let Some(body) = inputs.body {
         for name in body.keys() {
             if !known(name) {
                 params.unknown.push(name.clone());
@@ -175,6 +241,26 @@ pub fn check(
         }
     }
     Ok(params)
+}
+
+/// The body keys a flattened parameter's type owns (a keyed union's tag and content, or a
+/// struct's fields).
+fn flat_keys(field: &Field, types: &HashMap<String, TypeDef>) -> Vec<String> {
+    let FieldShape::Type(TypeExpr::Named(name, _)) = &field.shape else {
+        return Vec::new();
+    };
+    match types.get(name).map(|d| &d.kind) {
+        Some(TypeDefKind::Union(union)) => {
+            let mut keys: Vec<String> = union.tag.iter().cloned().collect();
+            match &union.content {
+                Some(content) => keys.push(content.clone()),
+                None => keys.extend(union.variants.iter().map(|v| v.wire.clone())),
+            }
+            keys
+        }
+        Some(TypeDefKind::Struct(fields)) => fields.iter().map(|f| f.wire.clone()).collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn conform_field(
@@ -348,6 +434,41 @@ fn conform_union(
     value: Value,
     types: &HashMap<String, TypeDef>,
 ) -> Result<Value, String> {
+    if let (Some(tag), Some(content_key)) = (&union.tag, &union.content) {
+        // A keyed union: {"msgKey": "sampleText", "msgParam": "{...}"}.
+        let Value::Object(entries) = &value else {
+            return Err(format!("expected an object, found {value}"));
+        };
+        let kind = entries
+            .get(tag)
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("`{tag}` is missing"))?;
+        let variant = union
+            .variants
+            .iter()
+            .find(|v| v.wire == kind)
+            .ok_or_else(|| format!("unknown {tag} `{kind}`"))?;
+        let content = entries
+            .get(content_key)
+            .cloned()
+            .ok_or_else(|| format!("`{content_key}` is missing"))?;
+        let content = match (union.content_encoding, content) {
+            (Some(Encoding::JsonString), Value::String(text)) => serde_json::from_str(&text)
+                .map_err(|e| format!("`{content_key}` must be a string holding JSON: {e}"))?,
+            (Some(Encoding::JsonString), other) => {
+                return Err(format!(
+                    "`{content_key}` must be a string holding JSON, found {other}"
+                ));
+            }
+            (_, other) => other,
+        };
+        let content = conform(&variant.ty, content, types)
+            .map_err(|why| format!("{content_key} of {kind}: {why}"))?;
+        let mut out = Map::new();
+        out.insert(tag.clone(), Value::String(kind.to_string()));
+        out.insert(content_key.clone(), content);
+        return Ok(Value::Object(out));
+    }
     match &union.tag {
         Some(tag) => {
             let Value::Object(entries) = &value else {

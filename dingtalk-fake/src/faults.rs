@@ -15,6 +15,12 @@ pub enum FaultAction {
     MalformedBody,
     /// Close the connection without answering.
     DropConnection,
+    /// Answer like a v1 endpoint refuses: this HTTP status and `{code, message, requestid}`.
+    V1Error {
+        status: u16,
+        code: String,
+        message: String,
+    },
 }
 
 /// A fault: an action, which calls it applies to, how often, and whether the call is
@@ -44,6 +50,15 @@ impl Fault {
         Fault::new(FaultAction::Errcode {
             errcode,
             errmsg: errmsg.into(),
+        })
+    }
+
+    /// A v1 refusal, e.g. `Fault::v1_error(403, "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", "..")`.
+    pub fn v1_error(status: u16, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Fault::new(FaultAction::V1Error {
+            status,
+            code: code.into(),
+            message: message.into(),
         })
     }
 

@@ -28,6 +28,7 @@ pub mod org;
 mod server;
 mod spec;
 pub mod state;
+mod v1;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -38,7 +39,7 @@ use tokio::sync::Notify;
 
 pub use faults::{Fault, FaultAction};
 pub use org::Org;
-pub use state::{Channel, Chat, Delivery, Notice, State, UnknownParam};
+pub use state::{Card, Channel, Chat, Delivery, Notice, RobotMessage, State, UnknownParam};
 
 use server::{Shared, lock};
 
@@ -120,7 +121,11 @@ impl FakeDingTalk {
         let shared = Arc::new(Shared {
             catalog,
             handlers: handlers::registry(),
-            state: Mutex::new(State::new(self.org)),
+            state: Mutex::new({
+                let mut state = State::new(self.org);
+                state.robot_code = self.app_key.clone();
+                state
+            }),
             tokens: Mutex::new(auth::Tokens::new(
                 self.app_key.clone(),
                 self.app_secret.clone(),
@@ -257,6 +262,17 @@ impl FakeHandle {
         lock(&self.shared.tokens).expire_all();
     }
 
+    /// A single-use OAuth2 authorisation code that logs `userid` in, as DingTalk's login page
+    /// hands it to the app; exchange it with `oauth2/userAccessToken` for a user token.
+    pub fn oauth_code(&self, userid: &str) -> String {
+        lock(&self.shared.tokens).issue_code(userid)
+    }
+
+    /// Every v1 robot message sent so far, in order.
+    pub fn robot_messages(&self) -> Vec<RobotMessage> {
+        self.with_state(|s| s.robot_messages.values().cloned().collect())
+    }
+
     /// How many distinct tokens `gettoken` has issued.
     pub fn tokens_issued(&self) -> u64 {
         lock(&self.shared.tokens).issued_count()
@@ -269,7 +285,13 @@ impl FakeHandle {
             .catalog
             .routes
             .iter()
-            .filter(|r| r.path == "/gettoken" || self.shared.handlers.contains_key(r.name.as_str()))
+            .filter(|r| {
+                let key = format!("{} {}", r.method.as_str(), r.path);
+                r.path == "/gettoken"
+                    || r.path.starts_with("/v1.0/oauth2/")
+                    || self.shared.handlers.contains_key(r.name.as_str())
+                    || self.shared.handlers.contains_key(key.as_str())
+            })
             .map(|r| r.name.clone())
             .collect();
         names.sort();

@@ -9,6 +9,9 @@ use serde::Deserialize;
 /// The root department's id, as in DingTalk.
 pub const ROOT: i64 = 1;
 
+/// The corp id of an organisation unless its seed names one.
+pub const DEFAULT_CORP_ID: &str = "dingfakecorp0000000000000000001";
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Department {
     pub id: i64,
@@ -54,6 +57,8 @@ pub struct User {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Org {
+    /// The organisation's corp id (`ding...`), as v1 token answers and events name it.
+    pub corp_id: String,
     pub corp_name: String,
     pub departments: BTreeMap<i64, Department>,
     pub users: BTreeMap<String, User>,
@@ -80,6 +85,7 @@ impl Org {
             },
         );
         Org {
+            corp_id: DEFAULT_CORP_ID.to_string(),
             corp_name,
             departments,
             users: BTreeMap::new(),

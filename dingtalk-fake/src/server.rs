@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use dingtalk_codegen::model::{Auth, Envelope, Method};
+use dingtalk_codegen::model::{Auth, Envelope, Method, Style};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
@@ -19,8 +19,9 @@ use crate::auth::Tokens;
 use crate::check::{self, Rejection};
 use crate::faults::{FaultAction, Faults};
 use crate::handlers::{Call, Handler};
-use crate::spec::{Catalog, Route};
+use crate::spec::{Catalog, Lookup, Route};
 use crate::state::{State, UnknownParam};
+use crate::v1;
 
 /// Largest request body the fake reads (DingTalk's JSON APIs take far less).
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -71,7 +72,7 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, shutdown: 
     }
 }
 
-fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
+pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
     *response.status_mut() = status;
     response.headers_mut().insert(
@@ -89,7 +90,7 @@ fn rejection(rejection: &Rejection, request_id: Option<&str>) -> Value {
     body
 }
 
-fn html_page(status: u16) -> Response<Full<Bytes>> {
+pub(crate) fn html_page(status: u16) -> Response<Full<Bytes>> {
     let page = format!(
         "<html><head><title>{status}</title></head><body><center><h1>{status}</h1></center><hr><center>fake-dingtalk</center></body></html>"
     );
@@ -102,11 +103,21 @@ fn html_page(status: u16) -> Response<Full<Bytes>> {
     response
 }
 
+/// A v1 request as the router saw it.
+pub(crate) struct V1Request<'a> {
+    pub query: &'a [(String, String)],
+    pub headers: &'a [(String, String)],
+    /// Path placeholder values.
+    pub path: &'a [(String, String)],
+    pub body: &'a [u8],
+    pub url_path: &'a str,
+}
+
 /// What happened, for the one-line request log.
-struct Outcome {
-    response: Response<Full<Bytes>>,
-    errcode: Option<i64>,
-    endpoint: String,
+pub(crate) struct Outcome {
+    pub response: Response<Full<Bytes>>,
+    pub errcode: Option<i64>,
+    pub endpoint: String,
 }
 
 async fn answer(
@@ -140,6 +151,16 @@ async fn pipeline(shared: &Shared, request: Request<Incoming>, kill: &Notify) ->
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
+    let request_headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .filter_map(|(name, value)| {
+            Some((
+                name.as_str().to_ascii_lowercase(),
+                value.to_str().ok()?.to_string(),
+            ))
+        })
+        .collect();
     let query: Vec<(String, String)> = request
         .uri()
         .query()
@@ -164,13 +185,30 @@ async fn pipeline(shared: &Shared, request: Request<Incoming>, kill: &Notify) ->
         }
     };
 
-    let Some(route) = shared.catalog.route_for_path(&path) else {
-        let body = json!({"errcode": 404, "errmsg": "请求的URI地址不存在"});
-        return Outcome {
-            response: json_response(StatusCode::NOT_FOUND, &body),
-            errcode: Some(404),
-            endpoint: "-".into(),
-        };
+    let headers: Vec<(String, String)> = request_headers;
+    let route = match shared.catalog.lookup(method.as_str(), &path) {
+        Lookup::Found(route, path_values) if route.style == Style::V1 => {
+            let request = V1Request {
+                query: &query,
+                headers: &headers,
+                path: &path_values,
+                body: &body,
+                url_path: &path,
+            };
+            return v1::answer(shared, route, request, kill).await;
+        }
+        Lookup::Found(route, _) => route,
+        Lookup::WrongMethod | Lookup::Missing if v1::is_v1_path(&path) => {
+            return v1::not_found(shared);
+        }
+        Lookup::WrongMethod | Lookup::Missing => {
+            let body = json!({"errcode": 404, "errmsg": "请求的URI地址不存在"});
+            return Outcome {
+                response: json_response(StatusCode::NOT_FOUND, &body),
+                errcode: Some(404),
+                endpoint: "-".into(),
+            };
+        }
     };
     let outcome = |response, errcode| Outcome {
         response,
@@ -235,7 +273,10 @@ async fn pipeline(shared: &Shared, request: Request<Incoming>, kill: &Notify) ->
 }
 
 /// The answer a fault gives instead of the real one (`None` for a delay).
-async fn fault_response(action: &FaultAction, kill: &Notify) -> Option<Response<Full<Bytes>>> {
+pub(crate) async fn fault_response(
+    action: &FaultAction,
+    kill: &Notify,
+) -> Option<Response<Full<Bytes>>> {
     match action {
         FaultAction::Errcode { errcode, errmsg } => Some(json_response(
             StatusCode::OK,
@@ -258,11 +299,19 @@ async fn fault_response(action: &FaultAction, kill: &Notify) -> Option<Response<
             std::future::pending::<()>().await;
             None
         }
+        FaultAction::V1Error {
+            status,
+            code,
+            message,
+        } => Some(json_response(
+            StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
+            &json!({"code": code, "message": message, "requestid": "fakefault"}),
+        )),
         FaultAction::Delay(_) => None,
     }
 }
 
-fn next_request_id(shared: &Shared) -> String {
+pub(crate) fn next_request_id(shared: &Shared) -> String {
     let mut counter = lock(&shared.request_counter);
     *counter += 1;
     format!("fakereq{:08x}", *counter)
@@ -308,7 +357,12 @@ fn process(
             _ => return Err(Rejection::new(43009, "post数据需为合法的json")),
         },
     };
-    let mut params = check::check(route, &shared.catalog.types, query, json_body.as_ref())?;
+    let inputs = check::Inputs {
+        query,
+        body: json_body.as_ref(),
+        ..check::Inputs::default()
+    };
+    let mut params = check::check(route, &shared.catalog.types, inputs)?;
     params.files = uploads;
 
     if route.path == "/gettoken" {
@@ -336,7 +390,13 @@ fn process(
         });
     }
     match shared.handlers.get(route.name.as_str()) {
-        Some(handler) => handler(&mut state, &Call { params: &params }),
+        Some(handler) => handler(
+            &mut state,
+            &Call {
+                params: &params,
+                user: None,
+            },
+        ),
         None => Ok(example_payload(route)),
     }
 }
@@ -401,6 +461,8 @@ mod tests {
             params: Vec::new(),
             example: Some(example.into()),
             binary: false,
+            style: dingtalk_codegen::model::Style::Classic,
+            segments: Vec::new(),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use dingtalk_codegen::model::{Auth, Envelope, Field, Method, Spec, TypeDef};
+use dingtalk_codegen::model::{Auth, Envelope, Field, Method, Spec, Style, TypeDef};
 
 include!(concat!(env!("OUT_DIR"), "/spec_files.rs"));
 
@@ -20,6 +20,26 @@ pub struct Route {
     pub example: Option<String>,
     /// The answer is a file (a download), not JSON.
     pub binary: bool,
+    pub style: Style,
+    /// The path split at `/` (v1 paths hold placeholders such as `/v1.0/x/{id}`).
+    pub segments: Vec<Segment>,
+}
+
+/// One `/`-separated piece of a route's path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    Literal(String),
+    /// `{name}`: any non-empty segment, its value bound to `name`.
+    Param(String),
+}
+
+/// What a request's method and path resolve to.
+pub enum Lookup<'a> {
+    /// The route, and the values of its path placeholders (percent-decoded).
+    Found(&'a Route, Vec<(String, String)>),
+    /// A v1 path that exists, but not for this method.
+    WrongMethod,
+    Missing,
 }
 
 /// Every route plus the named types that parameters refer to.
@@ -54,10 +74,22 @@ impl Catalog {
             }
             for endpoint in &file.endpoints {
                 let response = endpoint.response.as_ref();
+                let segments = endpoint
+                    .path
+                    .split('/')
+                    .map(|segment| {
+                        match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                            Some(name) => Segment::Param(name.to_string()),
+                            None => Segment::Literal(segment.to_string()),
+                        }
+                    })
+                    .collect();
                 routes.push(Route {
                     name: format!("{}.{}", file.module.join("."), endpoint.name),
                     method: endpoint.method,
                     path: endpoint.path.clone(),
+                    style: file.style,
+                    segments,
                     envelope: endpoint.envelope.unwrap_or(Envelope::Flat),
                     auth: endpoint.auth,
                     params: endpoint.params.clone(),
@@ -74,6 +106,7 @@ impl Catalog {
         let by_path = routes
             .iter()
             .enumerate()
+            .filter(|(_, r)| r.style == Style::Classic)
             .map(|(i, r)| (r.path.clone(), i))
             .collect();
         Catalog {
@@ -83,7 +116,62 @@ impl Catalog {
         }
     }
 
-    pub fn route_for_path(&self, path: &str) -> Option<&Route> {
-        self.by_path.get(path).map(|i| &self.routes[*i])
+    /// Classic routes by exact path (the method is judged later, with DingTalk's codes);
+    /// v1 routes by method and path template.
+    pub fn lookup(&self, method: &str, path: &str) -> Lookup<'_> {
+        if let Some(index) = self.by_path.get(path) {
+            return Lookup::Found(&self.routes[*index], Vec::new());
+        }
+        let parts: Vec<&str> = path.split('/').collect();
+        let mut path_matched = false;
+        for route in self.routes.iter().filter(|r| r.style == Style::V1) {
+            let Some(values) = match_template(&route.segments, &parts) else {
+                continue;
+            };
+            if route.method.as_str() == method {
+                return Lookup::Found(route, values);
+            }
+            path_matched = true;
+        }
+        if path_matched {
+            Lookup::WrongMethod
+        } else {
+            Lookup::Missing
+        }
     }
+}
+
+/// The placeholder values of `parts` against `segments`, if the path fits the template.
+fn match_template(segments: &[Segment], parts: &[&str]) -> Option<Vec<(String, String)>> {
+    if segments.len() != parts.len() {
+        return None;
+    }
+    let mut values = Vec::new();
+    for (segment, part) in segments.iter().zip(parts) {
+        match segment {
+            Segment::Literal(literal) if literal == part => {}
+            Segment::Literal(_) => return None,
+            Segment::Param(_) if part.is_empty() => return None,
+            Segment::Param(name) => values.push((name.clone(), percent_decode(part)?)),
+        }
+    }
+    Some(values)
+}
+
+/// `%20` and friends back to their bytes; `None` for bad escapes or non-UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }

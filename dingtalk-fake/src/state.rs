@@ -63,8 +63,60 @@ pub struct ForbiddenReceiver {
 /// Where a delivered message came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Channel {
-    WorkNotice { task_id: i64 },
-    Chat { chatid: String, message_id: String },
+    WorkNotice {
+        task_id: i64,
+    },
+    /// A classic `chat/send` group message.
+    Chat {
+        chatid: String,
+        message_id: String,
+    },
+    /// A v1 robot message in a group (`robot/groupMessages/send`).
+    RobotGroup {
+        open_conversation_id: String,
+        process_query_key: String,
+    },
+    /// A v1 robot message in one person's chat with the robot (`oToMessages/batchSend`,
+    /// `privateChatMessages/send`).
+    RobotOneToOne {
+        process_query_key: String,
+    },
+    /// An interactive card delivered to a group or to a person's robot chat.
+    Card {
+        out_track_id: String,
+        space: String,
+    },
+}
+
+/// A message sent by the app's robot through the v1 API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RobotMessage {
+    pub process_query_key: String,
+    pub robot_code: String,
+    /// The group it went to; `None` for one-to-one messages.
+    pub open_conversation_id: Option<String>,
+    /// Who received it.
+    pub recipients: Vec<String>,
+    /// `sampleText`, `sampleMarkdown`, ...
+    pub msg_key: String,
+    /// The message's parameters (the `msgParam` JSON, parsed).
+    pub msg_param: Value,
+    pub recalled: bool,
+    /// Recipients who have read it, in reading order.
+    pub read_by: Vec<String>,
+}
+
+/// An interactive card instance (`card/instances`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Card {
+    pub out_track_id: String,
+    pub template_id: String,
+    /// `cardData.cardParamMap` as last set.
+    pub params: serde_json::Map<String, Value>,
+    /// Where it was delivered (`IM_GROUP.<openConversationId>`, `IM_ROBOT.<userId>`).
+    pub spaces: Vec<String>,
+    /// Streaming updates received, in order (`key`, `content`, `isFull`, `isFinalize`).
+    pub stream: Vec<Value>,
 }
 
 /// One message delivered to one user.
@@ -96,6 +148,14 @@ pub struct UnknownParam {
 
 #[derive(Debug)]
 pub struct State {
+    /// The `robotCode` of the app's robot (its app key, as for DingTalk's internal apps).
+    pub robot_code: String,
+    /// v1 robot messages by `processQueryKey`.
+    pub robot_messages: BTreeMap<String, RobotMessage>,
+    /// Interactive cards by `outTrackId`.
+    pub cards: BTreeMap<String, Card>,
+    /// v1 to-do tasks by id: the task as the API answers it.
+    pub todos: BTreeMap<String, serde_json::Map<String, Value>>,
     /// Uploaded media by `media_id`.
     pub media: BTreeMap<String, MediaFile>,
     pub org: Org,
@@ -114,6 +174,10 @@ pub struct State {
 impl State {
     pub fn new(org: Org) -> Self {
         State {
+            robot_code: String::new(),
+            robot_messages: BTreeMap::new(),
+            cards: BTreeMap::new(),
+            todos: BTreeMap::new(),
             media: BTreeMap::new(),
             org,
             chats: BTreeMap::new(),
@@ -162,6 +226,41 @@ impl State {
     /// The group chat of `chatid`.
     pub fn chat(&self, chatid: &str) -> Option<&Chat> {
         self.chats.get(chatid)
+    }
+
+    /// The group chat of an `openConversationId` (v1 names groups by it).
+    pub fn chat_by_open_id(&self, open_conversation_id: &str) -> Option<&Chat> {
+        self.chats
+            .values()
+            .find(|c| c.open_conversation_id == open_conversation_id)
+    }
+
+    pub fn chat_by_open_id_mut(&mut self, open_conversation_id: &str) -> Option<&mut Chat> {
+        self.chats
+            .values_mut()
+            .find(|c| c.open_conversation_id == open_conversation_id)
+    }
+
+    /// Marks a v1 robot message as read by `userid`, one of its recipients (the robot read
+    /// status calls report it). Marking twice is a no-op.
+    pub fn mark_robot_message_read(
+        &mut self,
+        process_query_key: &str,
+        userid: &str,
+    ) -> Result<(), String> {
+        let message = self
+            .robot_messages
+            .get_mut(process_query_key)
+            .ok_or_else(|| format!("no robot message {process_query_key}"))?;
+        if !message.recipients.iter().any(|r| r == userid) {
+            return Err(format!(
+                "{userid} did not receive robot message {process_query_key}"
+            ));
+        }
+        if !message.read_by.iter().any(|r| r == userid) {
+            message.read_by.push(userid.to_string());
+        }
+        Ok(())
     }
 
     /// The group message of `message_id` (from `chat/send`) and the chat it was sent to.

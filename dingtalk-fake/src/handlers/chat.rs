@@ -68,7 +68,7 @@ pub fn register(handlers: &mut HashMap<&'static str, Handler>) {
 }
 
 /// splitmix64: turns a sequence number into well-spread bits for ids.
-fn mix(mut x: u64) -> u64 {
+pub(super) fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -76,7 +76,7 @@ fn mix(mut x: u64) -> u64 {
 }
 
 /// Standard base64 (with `+` and `/`), no padding.
-fn base64(bytes: &[u8]) -> String {
+pub(super) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
@@ -91,7 +91,7 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-fn id_bytes(seed: u64) -> [u8; 16] {
+pub(super) fn id_bytes(seed: u64) -> [u8; 16] {
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&mix(seed).to_be_bytes());
     bytes[8..].copy_from_slice(&mix(seed ^ 0x5555_5555_5555_5555).to_be_bytes());
@@ -106,7 +106,7 @@ fn unknown_userids(state: &State, userids: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn dedup(userids: Vec<String>) -> Vec<String> {
+pub(super) fn dedup(userids: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(userids.len());
     for userid in userids {
         if !out.contains(&userid) {
@@ -117,7 +117,7 @@ fn dedup(userids: Vec<String>) -> Vec<String> {
 }
 
 /// 40031 naming the userids the organisation does not know.
-fn check_known(state: &State, userids: &[String]) -> Result<(), Rejection> {
+pub(super) fn check_known(state: &State, userids: &[String]) -> Result<(), Rejection> {
     let unknown = unknown_userids(state, userids);
     if unknown.is_empty() {
         Ok(())

@@ -4,10 +4,14 @@
 //! object of top-level fields, for `result` envelopes the `result` value, `Null` for none.
 //! The server adds `errcode`, `errmsg` and `request_id`.
 
+mod card;
 mod chat;
 mod contact;
+mod im;
 mod media;
 mod message;
+mod robot;
+mod todo;
 
 use std::collections::HashMap;
 
@@ -21,6 +25,8 @@ pub type Handler = fn(&mut State, &Call<'_>) -> Result<Value, Rejection>;
 /// The checked parameters of one call, with typed getters.
 pub struct Call<'a> {
     pub params: &'a Params,
+    /// The user a user-token call acts for (v1 `auth: user_token`).
+    pub user: Option<&'a str>,
 }
 
 impl Call<'_> {
@@ -71,12 +77,18 @@ impl Call<'_> {
     }
 }
 
-/// Every handler, by endpoint name (`contact.user.get_v2`).
+/// Every handler, by endpoint name (`contact.user.get_v2`) or, for v1 endpoints, by method
+/// and path template (`POST /v1.0/robot/groupMessages/send`): DingTalk's own names, so the
+/// fake does not depend on what the spec calls an endpoint.
 pub fn registry() -> HashMap<&'static str, Handler> {
     let mut handlers = HashMap::new();
     contact::register(&mut handlers);
     message::register(&mut handlers);
     chat::register(&mut handlers);
     media::register(&mut handlers);
+    im::register(&mut handlers);
+    robot::register(&mut handlers);
+    card::register(&mut handlers);
+    todo::register(&mut handlers);
     handlers
 }

@@ -1,0 +1,196 @@
+//! The api.dingtalk.com (v1.0) side: the token in the `x-acs-dingtalk-access-token` header
+//! (the same app tokens `gettoken` issues — DingTalk accepts one app token in both
+//! generations), user tokens from the OAuth2 code flow, answers as the bare object (or
+//! `{success, result}`), and refusals as an HTTP status with `{code, message, requestid}`.
+
+use dingtalk_codegen::model::{Auth, Envelope};
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::{Response, StatusCode};
+use serde_json::{Map, Value, json};
+use tokio::sync::Notify;
+
+use crate::check::{self, Rejection};
+use crate::faults::FaultAction;
+use crate::handlers::Call;
+use crate::server::{
+    Outcome, Shared, V1Request, fault_response, json_response, lock, next_request_id,
+};
+use crate::spec::Route;
+use crate::state::UnknownParam;
+
+/// The header a v1 call carries its token in.
+pub const TOKEN_HEADER: &str = "x-acs-dingtalk-access-token";
+
+pub(crate) fn is_v1_path(path: &str) -> bool {
+    path.starts_with("/v1.0/") || path.starts_with("/v2.0/")
+}
+
+fn refusal(rejection: &Rejection, request_id: &str) -> Response<Full<Bytes>> {
+    let (status, code) = rejection.v1_form();
+    json_response(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        &json!({"code": code, "message": rejection.errmsg, "requestid": request_id}),
+    )
+}
+
+/// A v1 path or method the spec does not know: DingTalk's `error.notFound`.
+pub(crate) fn not_found(shared: &Shared) -> Outcome {
+    let request_id = next_request_id(shared);
+    Outcome {
+        response: refusal(
+            &Rejection::v1(404, "error.notFound", "请求的API不存在"),
+            &request_id,
+        ),
+        errcode: None,
+        endpoint: "-".into(),
+    }
+}
+
+pub(crate) async fn answer(
+    shared: &Shared,
+    route: &Route,
+    request: V1Request<'_>,
+    kill: &Notify,
+) -> Outcome {
+    *lock(&shared.hits).entry(route.name.clone()).or_default() += 1;
+    let outcome = |response| Outcome {
+        response,
+        errcode: None,
+        endpoint: route.name.clone(),
+    };
+    let before = lock(&shared.faults).take(&route.name, &route.path, false);
+    match before {
+        Some(FaultAction::Delay(delay)) => tokio::time::sleep(delay).await,
+        Some(action) => {
+            let action = in_v1_form(action);
+            if let Some(response) = fault_response(&action, kill).await {
+                return outcome(response);
+            }
+        }
+        None => {}
+    }
+    let request_id = next_request_id(shared);
+    let payload = match process(shared, route, &request) {
+        Ok(payload) => payload,
+        Err(rejection) => return outcome(refusal(&rejection, &request_id)),
+    };
+    let after = lock(&shared.faults).take(&route.name, &route.path, true);
+    if let Some(action) = after {
+        if let FaultAction::Delay(delay) = action {
+            tokio::time::sleep(delay).await;
+        } else if let Some(response) = fault_response(&in_v1_form(action), kill).await {
+            return outcome(response);
+        }
+    }
+    outcome(success(route, payload))
+}
+
+/// A classic errcode fault on a v1 route answers as DingTalk's v1 side would.
+fn in_v1_form(action: FaultAction) -> FaultAction {
+    match action {
+        FaultAction::Errcode { errcode, errmsg } => {
+            let (status, code) = Rejection::new(errcode, errmsg.clone()).v1_form();
+            FaultAction::V1Error {
+                status,
+                code,
+                message: errmsg,
+            }
+        }
+        other => other,
+    }
+}
+
+fn success(route: &Route, payload: Value) -> Response<Full<Bytes>> {
+    let body = match (route.envelope, payload) {
+        (Envelope::Result, payload) => json!({"success": true, "result": payload}),
+        (_, Value::Null) => Value::Object(Map::new()),
+        (_, payload) => payload,
+    };
+    json_response(StatusCode::OK, &body)
+}
+
+fn process(shared: &Shared, route: &Route, request: &V1Request<'_>) -> Result<Value, Rejection> {
+    let header = |name: &str| {
+        request
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let user = match route.auth {
+        Auth::Token => {
+            lock(&shared.tokens)
+                .check(header(TOKEN_HEADER))
+                .map_err(|_| Rejection::v1(400, "InvalidAuthentication", "不合法的access_token"))?;
+            None
+        }
+        Auth::UserToken => Some(lock(&shared.tokens).check_user(header(TOKEN_HEADER))?),
+        Auth::None => None,
+    };
+    let body = if route.method.has_body() {
+        if request.body.iter().all(u8::is_ascii_whitespace) {
+            Some(Map::new())
+        } else {
+            match serde_json::from_slice::<Value>(request.body) {
+                Ok(Value::Object(map)) => Some(map),
+                _ => {
+                    return Err(Rejection::v1(
+                        400,
+                        "invalidParameter",
+                        "the request body is not a JSON object",
+                    ));
+                }
+            }
+        }
+    } else {
+        None
+    };
+    let inputs = check::Inputs {
+        query: request.query,
+        body: body.as_ref(),
+        path: request.path,
+        headers: request.headers,
+    };
+    let params = check::check(route, &shared.catalog.types, inputs)?;
+    if let Some(answer) = crate::auth::v1_token_call(shared, request.url_path, &params)? {
+        lock(&shared.state).calls.push(route.name.clone());
+        return Ok(answer);
+    }
+    let mut state = lock(&shared.state);
+    state.calls.push(route.name.clone());
+    for name in &params.unknown {
+        state.unknown_params.push(UnknownParam {
+            endpoint: route.name.clone(),
+            name: name.clone(),
+        });
+    }
+    let key = format!("{} {}", route.method.as_str(), route.path);
+    let handler = shared
+        .handlers
+        .get(route.name.as_str())
+        .or_else(|| shared.handlers.get(key.as_str()));
+    match handler {
+        Some(handler) => handler(
+            &mut state,
+            &Call {
+                params: &params,
+                user: user.as_deref(),
+            },
+        ),
+        None => Ok(example_payload(route)),
+    }
+}
+
+/// The documented example as a payload (`success` re-wraps a `result` envelope).
+fn example_payload(route: &Route) -> Value {
+    let Some(Ok(Value::Object(mut body))) =
+        route.example.as_deref().map(serde_json::from_str::<Value>)
+    else {
+        return Value::Null;
+    };
+    match route.envelope {
+        Envelope::Result => body.remove("result").unwrap_or(Value::Null),
+        _ => Value::Object(body),
+    }
+}
