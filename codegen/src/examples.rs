@@ -64,6 +64,41 @@ pub(crate) fn check(
     }
 }
 
+/// Checks an event's documented example (its payload object) against the event's fields.
+pub(crate) fn check_event(
+    defs: &HashMap<&str, &TypeDef>,
+    in_requests: &BTreeSet<String>,
+    event: &EventDef,
+    diags: &mut Diagnostics,
+) {
+    let Some(example) = &event.example else {
+        return;
+    };
+    let value = match json::parse(&example.json) {
+        Ok(value) => value,
+        Err(err) => {
+            diags.error(
+                example.locate(err.at.line, err.at.col, err.at.index),
+                format!("`example` is not valid JSON: {}", err.message),
+            );
+            return;
+        }
+    };
+    let mut checker = Checker {
+        defs,
+        in_requests,
+        example,
+        inside_string: None,
+        problems: Vec::new(),
+    };
+    checker.duplicates(&value);
+    let name = naming::type_name(&event.name);
+    checker.object(&name, &event.fields, false, &value, "");
+    for (span, message) in checker.problems {
+        diags.error(span, message);
+    }
+}
+
 /// A response type as the decoder sees it.
 #[derive(Clone)]
 enum Ty<'a> {
@@ -325,7 +360,7 @@ impl<'a> Checker<'a, '_> {
                 Some(_) => return,
             }
         }
-        let result = file.style == Style::Classic && endpoint.envelope == Some(Envelope::Result);
+        let result = endpoint.envelope == Some(Envelope::Result);
         match shape {
             ResponseShape::Empty | ResponseShape::Binary => {}
             ResponseShape::Fields(fields) => {

@@ -38,6 +38,9 @@ pub struct SourceFile {
 /// The file that holds the error-code list.
 pub const ERRORS_FILE: &str = "errors.yaml";
 
+/// The folder whose files declare events (one `Event` enum for all of them).
+pub const EVENTS_DIR: &str = "events/";
+
 /// Parses and validates spec sources. `display_root` prefixes paths in messages (`api-spec`).
 pub fn parse(
     display_root: &str,
@@ -79,6 +82,11 @@ pub fn parse(
         }
         if source.relative_path == ERRORS_FILE {
             spec.errors = load::load_errors(&display, &root, &mut diags);
+            continue;
+        }
+        if source.relative_path.starts_with(EVENTS_DIR) {
+            let events = load::load_events_file(&display, &root, &source.text, &mut diags);
+            spec.events.extend(events);
             continue;
         }
         let Some(module) = module_path(&display, &source.relative_path, &mut diags) else {

@@ -873,6 +873,140 @@ fn check_doc_url(url: &str, span: &Span, diags: &mut Diagnostics) {
     }
 }
 
+/// An `example`: the JSON text of `what` (an answer, a payload), as a block or flow scalar.
+fn load_example(n: &Node, what: &str, source: &str, diags: &mut Diagnostics) -> Option<Example> {
+    if let NodeKind::Map(_) | NodeKind::Seq(_) = n.kind {
+        diags.error(
+            n.span.clone(),
+            format!("`example` is the {what}'s JSON text: write it as a block scalar (`example: |` and the JSON on the lines below), not as YAML"),
+        );
+        return None;
+    }
+    let json = non_empty_string(n, "`example`", diags)?;
+    let positions = if n.block {
+        Vec::new()
+    } else {
+        crate::yaml::content_positions(source, &n.span, &json)
+    };
+    Some(Example {
+        json,
+        span: n.span.clone(),
+        block: n.block,
+        positions,
+    })
+}
+
+/// Loads an `events/*.yaml` file: `doc` and `events` (event type -> declaration).
+pub fn load_events_file(
+    display_path: &str,
+    root: &Node,
+    source: &str,
+    diags: &mut Diagnostics,
+) -> Vec<EventDef> {
+    let Some(mut reader) = MapReader::new(root, "an events file (`doc` and `events`)", diags)
+    else {
+        return Vec::new();
+    };
+    reader
+        .require("doc", "the file", diags)
+        .and_then(|n| non_empty_string(n, "`doc`", diags));
+    let events = reader.require("events", "an events file", diags);
+    reader.finish(&["doc", "events"], diags);
+    let Some(events) = events else {
+        return Vec::new();
+    };
+    named_entries(events, "`events`", diags)
+        .into_iter()
+        .filter_map(|(key, node)| load_event(display_path, key, node, source, diags))
+        .collect()
+}
+
+fn load_event(
+    display_path: &str,
+    key: &Node,
+    node: &Node,
+    source: &str,
+    diags: &mut Diagnostics,
+) -> Option<EventDef> {
+    let name = non_empty_string(key, "an event type", diags)?;
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        diags.error(
+            key.span.clone(),
+            format!("event type `{name}` must be DingTalk's snake_case name (e.g. `user_add_org`)"),
+        );
+    }
+    let owner = format!("event `{name}`");
+    let mut reader = MapReader::new(node, &owner, diags)?;
+    let summary = reader
+        .require("summary", &owner, diags)
+        .and_then(|n| non_empty_string(n, "`summary`", diags));
+    let doc_text = doc(&mut reader, diags);
+    let doc_url_node = reader.require("doc_url", &owner, diags);
+    let doc_url = doc_url_node.and_then(|n| non_empty_string(n, "`doc_url`", diags));
+    if let (Some(url), Some(n)) = (&doc_url, doc_url_node) {
+        check_doc_url(url, &n.span, diags);
+    }
+    let fields = reader
+        .take("fields")
+        .map(|n| load_fields(n, false, diags))
+        .unwrap_or_default();
+    let channels = match reader.take("channels") {
+        None => vec![EventChannel::Stream, EventChannel::Http],
+        Some(n) => match &n.kind {
+            NodeKind::Seq(items) => {
+                let mut channels: Vec<EventChannel> = items
+                    .iter()
+                    .filter_map(|item| {
+                        keyword(
+                            item,
+                            "channel",
+                            &[
+                                ("stream", EventChannel::Stream),
+                                ("http", EventChannel::Http),
+                            ],
+                            diags,
+                        )
+                    })
+                    .collect();
+                channels.sort();
+                channels.dedup();
+                if channels.is_empty() {
+                    diags.error(
+                        n.span.clone(),
+                        "`channels` lists at least one of `stream`, `http`",
+                    );
+                }
+                channels
+            }
+            _ => {
+                diags.error(n.span.clone(), "`channels` is a list: `[stream, http]`");
+                Vec::new()
+            }
+        },
+    };
+    let example = reader
+        .take("example")
+        .and_then(|n| load_example(n, source, diags));
+    reader.finish(
+        &["summary", "doc", "doc_url", "fields", "channels", "example"],
+        diags,
+    );
+    Some(EventDef {
+        name,
+        span: key.span.clone(),
+        display_path: display_path.to_string(),
+        summary: summary?,
+        doc: doc_text,
+        doc_url: doc_url?,
+        fields,
+        channels,
+        example,
+    })
+}
+
 fn load_response(node: &Node, source: &str, diags: &mut Diagnostics) -> Option<Response> {
     let mut reader = MapReader::new(node, "`response`", diags)?;
     let fields = reader.take("fields");
@@ -881,27 +1015,9 @@ fn load_response(node: &Node, source: &str, diags: &mut Diagnostics) -> Option<R
         .take("binary")
         .and_then(|n| boolean(n, "`binary`", diags))
         .unwrap_or(false);
-    let example = reader.take("example").and_then(|n| {
-        if let NodeKind::Map(_) | NodeKind::Seq(_) = n.kind {
-            diags.error(
-                n.span.clone(),
-                "`example` is the answer's JSON text: write it as a block scalar (`example: |` and the JSON on the lines below), not as YAML",
-            );
-            return None;
-        }
-        let json = non_empty_string(n, "`example`", diags)?;
-        let positions = if n.block {
-            Vec::new()
-        } else {
-            crate::yaml::content_positions(source, &n.span, &json)
-        };
-        Some(Example {
-            json,
-            span: n.span.clone(),
-            block: n.block,
-            positions,
-        })
-    });
+    let example = reader
+        .take("example")
+        .and_then(|n| load_example(n, source, diags));
     reader.finish(&["fields", "type", "example", "binary"], diags);
     let shape = match (fields, ty) {
         (None, None) if binary => ResponseShape::Binary,

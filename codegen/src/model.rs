@@ -3,11 +3,41 @@
 
 use crate::diag::Span;
 
-/// The whole spec: every file plus the error-code list.
+/// The whole spec: every file plus the error-code list and the events.
 #[derive(Debug, Clone, Default)]
 pub struct Spec {
     pub files: Vec<SpecFile>,
     pub errors: Option<ErrorList>,
+    /// Every event of the `events/` files, in file order.
+    pub events: Vec<EventDef>,
+}
+
+/// One event DingTalk pushes (`user_add_org`), declared in an `events/*.yaml` file.
+#[derive(Debug, Clone)]
+pub struct EventDef {
+    /// The event type as DingTalk names it (`EventType` / the `eventType` header).
+    pub name: String,
+    pub span: Span,
+    /// `api-spec/events/contact.yaml`.
+    pub display_path: String,
+    pub summary: String,
+    pub doc: String,
+    pub doc_url: String,
+    /// The payload: the fields of Stream's `data`, which HTTP pushes flatten next to
+    /// `EventType`. Key spellings that differ per channel are `aliases`.
+    pub fields: Vec<Field>,
+    pub channels: Vec<EventChannel>,
+    /// A payload example (Stream `data`), checked against `fields`.
+    pub example: Option<Example>,
+}
+
+/// A way DingTalk delivers events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EventChannel {
+    /// Stream mode: a WebSocket frame with header `eventType` and the payload in `data`.
+    Stream,
+    /// HTTP push: an encrypted POST whose JSON has `EventType` and the payload at top level.
+    Http,
 }
 
 /// One `api-spec/<area>/<name>.yaml` file; becomes one Rust module.

@@ -98,6 +98,16 @@ pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Resolved {
         }
     }
 
+    // Events are received: their types decode.
+    for event in &spec.events {
+        let mut reached = BTreeSet::new();
+        for field in &event.fields {
+            ctx.collect_field(field, &mut reached);
+        }
+        resolved.in_responses.extend(reached);
+    }
+    check_events(&ctx, spec, diags);
+
     // A type sent and received has `Option<_>` collections; the runtime reads an optional
     // list of scalars leniently, but has no lenient reader for an optional map of them.
     for file in &spec.files {
@@ -116,12 +126,63 @@ pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Resolved {
             crate::examples::check(&defs, &resolved.in_requests, file, endpoint, diags);
         }
     }
+    for event in &spec.events {
+        crate::examples::check_event(&defs, &resolved.in_requests, event, diags);
+    }
     resolved.boxed = find_cycles(spec, &defs, diags);
     check_routes(spec, diags);
     if let Some(errors) = &spec.errors {
         check_errors(errors, diags);
     }
     resolved
+}
+
+/// Names the `events` module holds besides the payload types.
+const EVENT_MODULE_NAMES: &[&str] = &["Event", "EventMeta", "Received", "Channel"];
+
+/// Event types are unique, make distinct Rust names, and their payload fields are sound.
+fn check_events(ctx: &Ctx<'_>, spec: &Spec, diags: &mut Diagnostics) {
+    let mut names: HashMap<String, (String, Span)> = HashMap::new();
+    for event in &spec.events {
+        let rust = naming::type_name(&event.name);
+        if let Some((first, span)) = names.get(&rust) {
+            diags.error(
+                event.span.clone(),
+                format!(
+                    "event `{}` would generate the payload type `{rust}`, already generated for event `{first}` at {span}",
+                    event.name
+                ),
+            );
+            continue;
+        }
+        if EVENT_MODULE_NAMES.contains(&rust.as_str()) || rust == "Unknown" || rust == "Invalid" {
+            diags.error(
+                event.span.clone(),
+                format!(
+                    "event `{}`: `{rust}` is a name the events module already uses",
+                    event.name
+                ),
+            );
+        }
+        names.insert(rust.clone(), (event.name.clone(), event.span.clone()));
+        ctx.check_fields(&event.fields, diags);
+        // Inline objects become `<Event><Field>` types in the same module.
+        let mut inline: HashMap<String, Span> = HashMap::new();
+        let mut claim = |name: String, span: &Span, what: &str, diags: &mut Diagnostics| {
+            if names.contains_key(&name) || inline.contains_key(&name) {
+                diags.error(
+                    span.clone(),
+                    format!("{what} would generate the Rust type `{name}`, which another event already uses"),
+                );
+            } else {
+                inline.insert(name, span.clone());
+            }
+        };
+        claim_inline(&rust, &event.fields, &mut claim, diags);
+        for (name, span) in inline {
+            names.insert(name, ("an inline object".to_string(), span));
+        }
+    }
 }
 
 fn check_two_way_maps(owner: &str, fields: &[Field], diags: &mut Diagnostics) {

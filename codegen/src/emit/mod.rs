@@ -4,6 +4,7 @@ pub mod areas;
 mod docs;
 mod endpoint;
 mod errors;
+mod events;
 mod types;
 
 use std::collections::BTreeMap;
@@ -62,6 +63,10 @@ pub fn generate(spec: &Spec, resolved: &Resolved) -> Generated {
     files.push(GeneratedFile {
         path: "error_code.rs".to_string(),
         contents: format(errors::error_codes(spec.errors.as_ref())),
+    });
+    files.push(GeneratedFile {
+        path: "events.rs".to_string(),
+        contents: format(events::events(spec, resolved)),
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Generated { files }

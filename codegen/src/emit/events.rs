@@ -1,0 +1,117 @@
+//! `events.rs`: one payload struct per event of `api-spec/events/`, and the `Event` enum that
+//! holds any of them — with fallbacks for event types the spec does not know and payloads
+//! that do not match it, so reading an event never fails.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::docs::{doc_attrs, paragraphs};
+use super::types::{Direction, Emitter, ident};
+use crate::model::*;
+use crate::naming;
+use crate::validate::Resolved;
+
+pub fn events(spec: &Spec, resolved: &Resolved) -> TokenStream {
+    let module = vec!["events".to_string()];
+    let mut emitter = Emitter {
+        resolved,
+        module: &module,
+        extra: Vec::new(),
+    };
+    let mut items = Vec::new();
+    let mut variants = Vec::new();
+    let mut arms = Vec::new();
+    let mut names = Vec::new();
+    for event in &spec.events {
+        let rust = naming::type_name(&event.name);
+        let type_ident = ident(&rust);
+        let wire = &event.name;
+        let channels = event
+            .channels
+            .iter()
+            .map(|c| match c {
+                EventChannel::Stream => "Stream",
+                EventChannel::Http => "HTTP push",
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let doc = paragraphs(&[
+            &format!("`{wire}`: {}", event.summary),
+            &event.doc,
+            &format!("Delivered by: {channels}."),
+            &format!("[DingTalk documentation]({})", event.doc_url),
+        ]);
+        items.push(emitter.struct_item(
+            &rust,
+            &doc,
+            &event.fields,
+            Direction {
+                ser: false,
+                de: true,
+                builder: false,
+            },
+            &[],
+        ));
+        let variant_doc = doc_attrs(&format!("`{wire}`: {}", event.summary));
+        variants.push(quote! { #variant_doc #type_ident(#type_ident), });
+        arms.push(quote! {
+            #wire => crate::events::decode_as(event_type, raw, Event::#type_ident),
+        });
+        names.push(quote! { Self::#type_ident(_) => #wire, });
+    }
+    let extra = std::mem::take(&mut emitter.extra);
+    let wires: Vec<&str> = spec.events.iter().map(|e| e.name.as_str()).collect();
+    quote! {
+        #(#items)*
+        #(#extra)*
+
+        /// An event DingTalk pushed, typed by its event type (`EventType` of an HTTP push,
+        /// the `eventType` header of a Stream frame), from the spec's `events/` files.
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        #[allow(clippy::large_enum_variant)] // received one at a time; boxing buys nothing
+        pub enum Event {
+            #(#variants)*
+            /// An event type this version of the crate does not know, with its payload as it
+            /// came.
+            Unknown {
+                event_type: String,
+                raw: serde_json::Value,
+            },
+            /// A known event type whose payload does not match the spec, kept whole with the
+            /// reason, so that nothing is lost.
+            Invalid {
+                event_type: String,
+                raw: serde_json::Value,
+                error: String,
+            },
+        }
+
+        impl Event {
+            /// Reads a payload by its event type. Never fails: see [`Event::Unknown`] and
+            /// [`Event::Invalid`].
+            pub fn from_payload(event_type: &str, raw: serde_json::Value) -> Event {
+                match event_type {
+                    #(#arms)*
+                    _ => Event::Unknown {
+                        event_type: event_type.to_string(),
+                        raw,
+                    },
+                }
+            }
+
+            /// The event type as DingTalk names it (`user_add_org`).
+            pub fn event_type(&self) -> &str {
+                match self {
+                    #(#names)*
+                    Self::Unknown { event_type, .. } | Self::Invalid { event_type, .. } => {
+                        event_type
+                    }
+                }
+            }
+        }
+
+        /// Every event type the spec declares.
+        pub static EVENT_TYPES: &[&str] = &[ #(#wires),* ];
+    }
+}
