@@ -989,7 +989,7 @@ fn load_event(
     };
     let example = reader
         .take("example")
-        .and_then(|n| load_example(n, source, diags));
+        .and_then(|n| load_example(n, "payload", source, diags));
     reader.finish(
         &["summary", "doc", "doc_url", "fields", "channels", "example"],
         diags,
@@ -1017,7 +1017,7 @@ fn load_response(node: &Node, source: &str, diags: &mut Diagnostics) -> Option<R
         .unwrap_or(false);
     let example = reader
         .take("example")
-        .and_then(|n| load_example(n, source, diags));
+        .and_then(|n| load_example(n, "answer", source, diags));
     reader.finish(&["fields", "type", "example", "binary"], diags);
     let shape = match (fields, ty) {
         (None, None) if binary => ResponseShape::Binary,
