@@ -28,6 +28,7 @@ pub mod org;
 mod server;
 mod spec;
 pub mod state;
+mod stream;
 mod v1;
 
 use std::net::SocketAddr;
@@ -38,6 +39,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 pub use faults::{Fault, FaultAction};
+pub use stream::{StreamFault, StreamStats};
 pub use org::Org;
 pub use state::{Card, Channel, Chat, Delivery, Notice, RobotMessage, State, UnknownParam};
 
@@ -118,6 +120,7 @@ impl FakeDingTalk {
         let catalog = spec::Catalog::load().map_err(std::io::Error::other)?;
         let listener = TcpListener::bind(self.address).await?;
         let address = listener.local_addr()?;
+        let stream = stream::StreamHub::default();
         let shared = Arc::new(Shared {
             catalog,
             handlers: handlers::registry(),
@@ -135,6 +138,8 @@ impl FakeDingTalk {
             log_requests: self.log_requests,
             request_counter: Mutex::new(0),
             hits: Mutex::new(std::collections::HashMap::new()),
+            stream: stream.clone(),
+            ws_endpoint: format!("ws://{address}{}", stream::CONNECT_PATH),
         });
         let shutdown = Arc::new(Notify::new());
         let task = tokio::spawn(server::serve(listener, shared.clone(), shutdown.clone()));
@@ -266,6 +271,49 @@ impl FakeHandle {
     /// hands it to the app; exchange it with `oauth2/userAccessToken` for a user token.
     pub fn oauth_code(&self, userid: &str) -> String {
         lock(&self.shared.tokens).issue_code(userid)
+    }
+
+    /// Pushes an event to the app: over Stream to every connected client subscribed to
+    /// events (redelivered until ACKed). `payload` is the event's `data`. Returns the
+    /// frame's message id.
+    pub fn emit(&self, event_type: &str, payload: serde_json::Value) -> String {
+        let (event_id, corp_id) = self.with_state(|s| {
+            let id = s.next_id();
+            (format!("fakeevent{id:010}"), s.org.corp_id.clone())
+        });
+        self.shared
+            .stream
+            .emit_event(event_type, &event_id, &corp_id, &payload)
+    }
+
+    /// Pushes a CALLBACK frame of `topic` (e.g. `/v1.0/im/bot/messages/get`) over Stream.
+    pub fn push_callback(&self, topic: &str, data: serde_json::Value) -> String {
+        self.shared.stream.push_callback(topic, &data)
+    }
+
+    /// Misbehaves on the Stream gateway (see [`StreamFault`]).
+    pub fn inject_stream(&self, fault: StreamFault) {
+        self.shared.stream.inject(fault);
+    }
+
+    /// How long an un-ACKed Stream frame waits before it is sent again (default 3 s).
+    pub fn stream_redeliver_after(&self, after: Duration) {
+        self.shared.stream.set_redeliver_after(after);
+    }
+
+    /// What the Stream gateway did so far.
+    pub fn stream_stats(&self) -> StreamStats {
+        self.shared.stream.stats()
+    }
+
+    /// Stream clients connected now, and frames not yet ACKed.
+    pub fn stream_state(&self) -> (usize, usize) {
+        (self.shared.stream.sessions(), self.shared.stream.unacked())
+    }
+
+    /// The ACK data a Stream client answered for a message (callbacks carry their result).
+    pub fn stream_ack(&self, message_id: &str) -> Option<serde_json::Value> {
+        self.shared.stream.ack_of(message_id)
     }
 
     /// Every v1 robot message sent so far, in order.

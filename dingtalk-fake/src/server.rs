@@ -36,6 +36,10 @@ pub(crate) struct Shared {
     pub request_counter: Mutex<u64>,
     /// Requests that reached each endpoint, faulted ones included.
     pub hits: Mutex<HashMap<String, usize>>,
+    /// The Stream-mode gateway.
+    pub stream: crate::stream::StreamHub,
+    /// `ws://<address>/gateway/connect`, what registration hands out.
+    pub ws_endpoint: String,
 }
 
 /// Locks a mutex even if a panicking test thread poisoned it: the fake keeps serving.
@@ -63,7 +67,8 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, shutdown: 
                 async move { Ok::<_, Infallible>(answer(&shared, request, &kill).await) }
             });
             let connection = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
             tokio::select! {
                 _ = connection => {}
                 () = kill.notified() => {}
@@ -103,6 +108,57 @@ pub(crate) fn html_page(status: u16) -> Response<Full<Bytes>> {
     response
 }
 
+/// The Stream WebSocket: a single-use ticket from `connections/open`, then the upgrade.
+fn upgrade(shared: &Shared, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let header = |name| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let ticket = request
+        .uri()
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "ticket")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        })
+        .unwrap_or_default();
+    let key = header(hyper::header::SEC_WEBSOCKET_KEY);
+    if !header(hyper::header::UPGRADE).eq_ignore_ascii_case("websocket") || key.is_empty() {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"code": "invalidParameter", "message": "expected a WebSocket upgrade"}),
+        );
+    }
+    let Some(subscriptions) = shared.stream.take_ticket(&ticket) else {
+        return json_response(
+            StatusCode::UNAUTHORIZED,
+            &json!({"code": "invalidTicket", "message": "the ticket is unknown or used"}),
+        );
+    };
+    let hub = shared.stream.clone();
+    tokio::spawn(async move {
+        if let Ok(upgraded) = hyper::upgrade::on(request).await {
+            hub.serve(upgraded, subscriptions).await;
+        }
+    });
+    let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert(hyper::header::UPGRADE, hyper::header::HeaderValue::from_static("websocket"));
+    headers.insert(hyper::header::CONNECTION, hyper::header::HeaderValue::from_static("Upgrade"));
+    if let Ok(value) = hyper::header::HeaderValue::from_str(&accept) {
+        headers.insert(hyper::header::SEC_WEBSOCKET_ACCEPT, value);
+    }
+    response
+}
+
 /// A v1 request as the router saw it.
 pub(crate) struct V1Request<'a> {
     pub query: &'a [(String, String)],
@@ -128,6 +184,9 @@ async fn answer(
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_string();
+    if path == crate::stream::CONNECT_PATH {
+        return upgrade(shared, request);
+    }
     let outcome = pipeline(shared, request, kill).await;
     if shared.log_requests {
         // The path only: the query holds credentials and tokens.

@@ -153,6 +153,10 @@ fn process(shared: &Shared, route: &Route, request: &V1Request<'_>) -> Result<Va
         headers: request.headers,
     };
     let params = check::check(route, &shared.catalog.types, inputs)?;
+    if request.url_path == "/v1.0/gateway/connections/open" {
+        lock(&shared.state).calls.push(route.name.clone());
+        return open_connection(shared, &params);
+    }
     if let Some(answer) = crate::auth::v1_token_call(shared, request.url_path, &params)? {
         lock(&shared.state).calls.push(route.name.clone());
         return Ok(answer);
@@ -193,4 +197,45 @@ fn example_payload(route: &Route) -> Value {
         Envelope::Result => body.remove("result").unwrap_or(Value::Null),
         _ => Value::Object(body),
     }
+}
+
+/// Stream registration: the app's credentials and subscriptions in, a WebSocket endpoint on
+/// this fake and a single-use ticket out.
+fn open_connection(shared: &Shared, params: &check::Params) -> Result<Value, Rejection> {
+    let text = |name: &str| {
+        params
+            .values
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    {
+        let tokens = lock(&shared.tokens);
+        if text("clientId") != tokens.app_key || text("clientSecret") != tokens.app_secret {
+            return Err(Rejection::v1(
+                401,
+                "invalidClientIdOrSecret",
+                "无效的clientId或clientSecret",
+            ));
+        }
+    }
+    let subscriptions: Vec<(String, String)> = params
+        .values
+        .get("subscriptions")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .map(|item| {
+                    (
+                        item["type"].as_str().unwrap_or_default().to_string(),
+                        item["topic"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let ticket = shared.stream.register(subscriptions);
+    Ok(json!({"endpoint": shared.ws_endpoint, "ticket": ticket}))
 }
