@@ -110,6 +110,12 @@ impl Client {
         &self.inner.app_key
     }
 
+    /// The app secret, for the crate's own registrations (Stream mode) only.
+    #[cfg(feature = "stream")]
+    pub(crate) fn app_secret(&self) -> &str {
+        &self.inner.app_secret
+    }
+
     /// Sends a request and returns its typed answer.
     pub async fn send<E: Endpoint + Send>(&self, request: E) -> Result<E::Output, Error> {
         self.send_with_meta(request)

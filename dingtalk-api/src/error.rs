@@ -52,6 +52,9 @@ pub enum Error {
     /// A shared token store failed (calls go on with this process's own token; this error
     /// reaches you only from the store's own methods).
     TokenStore(String),
+    /// A shared Stream dedupe store failed (the push is ACKed `LATER`, so nothing is lost;
+    /// this error reaches you only from the store's own methods).
+    DedupeStore(String),
     /// Another process of this app failed to fetch the access token moments ago (seen
     /// through a shared [`TokenStore`](crate::TokenStore)); this process did not ask again.
     TokenUnavailable {
@@ -140,6 +143,7 @@ impl fmt::Display for Error {
             }
             Error::Config(message) => write!(f, "client configuration: {message}"),
             Error::TokenStore(message) => write!(f, "token store: {message}"),
+            Error::DedupeStore(message) => write!(f, "dedupe store: {message}"),
             Error::TokenUnavailable {
                 message,
                 retry_after,

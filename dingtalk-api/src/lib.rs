@@ -28,8 +28,12 @@ pub mod events;
 mod limit;
 pub mod paging;
 #[cfg(feature = "redis")]
+mod redis_link;
+#[cfg(feature = "redis")]
 pub mod redis_store;
 pub mod retry;
+#[cfg(feature = "stream")]
+pub mod stream;
 pub mod token;
 #[doc(hidden)]
 pub mod wire;

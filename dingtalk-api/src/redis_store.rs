@@ -35,24 +35,19 @@
 use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, RedisError, Script};
+use redis::Script;
 
 use crate::Error;
+use crate::redis_link::RedisLink;
+#[cfg(test)]
+use crate::redis_link::redact_url;
 use crate::token::{AccessToken, StoreFuture, StoredFailure, StoredToken, TokenStore};
 
 /// The key prefix when none is given.
 pub const DEFAULT_PREFIX: &str = "dingtalk:";
-
-/// How long connecting to Redis may take before a store call fails.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long one Redis command may take before a store call fails (the redis crate's default
-/// of 500 ms is tight for a busy server; a store error fails the DingTalk call).
-const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The version tag of the stored value's format.
 const FORMAT: &str = "1";
@@ -89,16 +84,10 @@ return 0
 /// Redis failures are reported as [`Error::TokenStore`] (a bad URL as [`Error::Config`]); the
 /// message never holds a token or the URL's password, and neither does `Debug`.
 pub struct RedisTokenStore {
-    client: redis::Client,
-    /// The URL with its password replaced, for `Debug`.
-    shown_url: String,
+    link: RedisLink,
     prefix: String,
     /// The value of the refresh lock while this store holds it.
     owner: String,
-    /// The shared connection, once opened. A std mutex: it is only held to clone or swap.
-    connection: Mutex<Option<MultiplexedConnection>>,
-    /// Held while opening the connection, so that concurrent first calls open one.
-    connecting: tokio::sync::Mutex<()>,
     invalidate_script: Script,
     unlock_script: Script,
 }
@@ -107,19 +96,10 @@ impl RedisTokenStore {
     /// A store at `redis_url` (`redis://[user:password@]host[:port][/db]`, or
     /// `redis+unix:///path?db=0&pass=…`). Nothing is connected until the first call.
     pub fn new(redis_url: &str) -> Result<Self, Error> {
-        let shown_url = redact_url(redis_url);
-        let client = redis::Client::open(redis_url).map_err(|err| {
-            Error::Config(format!(
-                "token store: invalid Redis URL `{shown_url}`: {err}"
-            ))
-        })?;
         Ok(RedisTokenStore {
-            client,
-            shown_url,
+            link: RedisLink::new(redis_url, "token store", Error::TokenStore)?,
             prefix: DEFAULT_PREFIX.to_string(),
             owner: owner_id(),
-            connection: Mutex::new(None),
-            connecting: tokio::sync::Mutex::new(()),
             invalidate_script: Script::new(INVALIDATE_SCRIPT),
             unlock_script: Script::new(UNLOCK_SCRIPT),
         })
@@ -146,50 +126,12 @@ impl RedisTokenStore {
     pub fn lock_key(&self, app_key: &str) -> String {
         format!("{}refresh-lock:{app_key}", self.prefix)
     }
-
-    fn slot(&self) -> std::sync::MutexGuard<'_, Option<MultiplexedConnection>> {
-        self.connection
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// The shared connection, opened on first use (once, however many callers race).
-    async fn connection(&self) -> Result<MultiplexedConnection, Error> {
-        if let Some(connection) = self.slot().as_ref() {
-            return Ok(connection.clone());
-        }
-        let _connecting = self.connecting.lock().await;
-        if let Some(connection) = self.slot().as_ref() {
-            return Ok(connection.clone());
-        }
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(CONNECT_TIMEOUT))
-            .set_response_timeout(Some(RESPONSE_TIMEOUT));
-        let connection = self
-            .client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await
-            .map_err(|err| store_error("connect", &err))?;
-        *self.slot() = Some(connection.clone());
-        Ok(connection)
-    }
-
-    /// Maps a Redis failure, dropping the shared connection if it is broken so that the
-    /// next call reconnects.
-    fn check<T>(&self, operation: &str, result: Result<T, RedisError>) -> Result<T, Error> {
-        result.map_err(|err| {
-            if err.is_io_error() || err.is_connection_dropped() || err.is_unrecoverable_error() {
-                *self.slot() = None;
-            }
-            store_error(operation, &err)
-        })
-    }
 }
 
 impl fmt::Debug for RedisTokenStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisTokenStore")
-            .field("url", &self.shown_url)
+            .field("url", &self.link.shown_url)
             .field("prefix", &self.prefix)
             .finish_non_exhaustive()
     }
@@ -198,9 +140,9 @@ impl fmt::Debug for RedisTokenStore {
 impl TokenStore for RedisTokenStore {
     fn load<'a>(&'a self, app_key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
         Box::pin(async move {
-            let mut connection = self.connection().await?;
+            let mut connection = self.link.connection().await?;
             let key = self.token_key(app_key);
-            let value: Option<String> = self.check(
+            let value: Option<String> = self.link.check(
                 "load",
                 redis::cmd("GET")
                     .arg(&key)
@@ -232,8 +174,8 @@ impl TokenStore for RedisTokenStore {
                 return Ok(());
             }
             let value = encode(token)?;
-            let mut connection = self.connection().await?;
-            self.check(
+            let mut connection = self.link.connection().await?;
+            self.link.check(
                 "save",
                 redis::cmd("SET")
                     .arg(self.token_key(app_key))
@@ -248,8 +190,8 @@ impl TokenStore for RedisTokenStore {
 
     fn invalidate<'a>(&'a self, app_key: &'a str, stale: &'a AccessToken) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let mut connection = self.connection().await?;
-            self.check(
+            let mut connection = self.link.connection().await?;
+            self.link.check(
                 "invalidate",
                 self.invalidate_script
                     .key(self.token_key(app_key))
@@ -264,9 +206,9 @@ impl TokenStore for RedisTokenStore {
     fn try_lock_refresh<'a>(&'a self, app_key: &'a str, ttl: Duration) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             let ttl_ms = ttl.as_millis().clamp(1, u64::MAX as u128) as u64;
-            let mut connection = self.connection().await?;
+            let mut connection = self.link.connection().await?;
             // `SET NX` answers OK when it set the key and nil when someone holds it.
-            let taken: Option<String> = self.check(
+            let taken: Option<String> = self.link.check(
                 "lock",
                 redis::cmd("SET")
                     .arg(self.lock_key(app_key))
@@ -303,8 +245,8 @@ impl TokenStore for RedisTokenStore {
                 unix_ms(failure.until)?,
                 failure.message
             );
-            let mut connection = self.connection().await?;
-            self.check(
+            let mut connection = self.link.connection().await?;
+            self.link.check(
                 "save failure",
                 redis::cmd("SET")
                     .arg(self.failure_key(app_key))
@@ -319,8 +261,8 @@ impl TokenStore for RedisTokenStore {
 
     fn load_failure<'a>(&'a self, app_key: &'a str) -> StoreFuture<'a, Option<StoredFailure>> {
         Box::pin(async move {
-            let mut connection = self.connection().await?;
-            let value: Option<String> = self.check(
+            let mut connection = self.link.connection().await?;
+            let value: Option<String> = self.link.check(
                 "load failure",
                 redis::cmd("GET")
                     .arg(self.failure_key(app_key))
@@ -333,8 +275,8 @@ impl TokenStore for RedisTokenStore {
 
     fn unlock_refresh<'a>(&'a self, app_key: &'a str) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let mut connection = self.connection().await?;
-            self.check(
+            let mut connection = self.link.connection().await?;
+            self.link.check(
                 "unlock",
                 self.unlock_script
                     .key(self.lock_key(app_key))
@@ -345,12 +287,6 @@ impl TokenStore for RedisTokenStore {
             Ok(())
         })
     }
-}
-
-/// A Redis failure as this crate's error. The redis crate's messages hold neither command
-/// arguments (tokens) nor the password.
-fn store_error(operation: &str, err: &RedisError) -> Error {
-    Error::TokenStore(format!("Redis {operation} failed: {err}"))
 }
 
 fn unix_ms(time: SystemTime) -> Result<u64, Error> {
@@ -401,32 +337,6 @@ fn decode_failure(value: &str) -> Option<StoredFailure> {
         errcode,
         until: UNIX_EPOCH + Duration::from_millis(until_ms),
     })
-}
-
-/// `url` with the password (in the userinfo, or `pass=` of a unix-socket URL) replaced.
-fn redact_url(url: &str) -> String {
-    let Ok(mut parsed) = reqwest::Url::parse(url) else {
-        return "<unparsable URL>".to_string();
-    };
-    if parsed.password().is_some() {
-        // Cannot fail: a URL with a password has a host.
-        let _ = parsed.set_password(Some("redacted"));
-    }
-    if parsed.query().is_some() {
-        let pairs: Vec<(String, String)> = parsed
-            .query_pairs()
-            .map(|(key, value)| {
-                let value = if key.contains("pass") {
-                    "redacted".to_string()
-                } else {
-                    value.into_owned()
-                };
-                (key.into_owned(), value)
-            })
-            .collect();
-        parsed.query_pairs_mut().clear().extend_pairs(pairs);
-    }
-    parsed.to_string()
 }
 
 /// A lock owner id unique to one store value: 128 bits from std's randomly seeded hasher

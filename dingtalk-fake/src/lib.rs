@@ -39,9 +39,9 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 pub use faults::{Fault, FaultAction};
-pub use stream::{StreamFault, StreamStats};
 pub use org::Org;
 pub use state::{Card, Channel, Chat, Delivery, Notice, RobotMessage, State, UnknownParam};
+pub use stream::{StreamFault, StreamStats};
 
 use server::{Shared, lock};
 

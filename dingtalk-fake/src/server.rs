@@ -151,8 +151,14 @@ fn upgrade(shared: &Shared, request: Request<Incoming>) -> Response<Full<Bytes>>
     let mut response = Response::new(Full::new(Bytes::new()));
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let headers = response.headers_mut();
-    headers.insert(hyper::header::UPGRADE, hyper::header::HeaderValue::from_static("websocket"));
-    headers.insert(hyper::header::CONNECTION, hyper::header::HeaderValue::from_static("Upgrade"));
+    headers.insert(
+        hyper::header::UPGRADE,
+        hyper::header::HeaderValue::from_static("websocket"),
+    );
+    headers.insert(
+        hyper::header::CONNECTION,
+        hyper::header::HeaderValue::from_static("Upgrade"),
+    );
     if let Ok(value) = hyper::header::HeaderValue::from_str(&accept) {
         headers.insert(hyper::header::SEC_WEBSOCKET_ACCEPT, value);
     }

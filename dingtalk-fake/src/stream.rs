@@ -188,7 +188,13 @@ impl StreamHub {
 
     /// Queues an EVENT frame (`data` is the payload); it goes out at once if a client is
     /// connected, and again until ACKed. Returns the message id.
-    pub fn emit_event(&self, event_type: &str, event_id: &str, corp_id: &str, data: &Value) -> String {
+    pub fn emit_event(
+        &self,
+        event_type: &str,
+        event_id: &str,
+        corp_id: &str,
+        data: &Value,
+    ) -> String {
         let mut hub = self.lock();
         let message_id = Self::next_message_id(&mut hub);
         let frame = json!({
@@ -262,7 +268,10 @@ impl StreamHub {
             };
             let frame = pending.frame.clone();
             let kind = frame["type"].as_str().unwrap_or_default().to_string();
-            let topic = frame["headers"]["topic"].as_str().unwrap_or_default().to_string();
+            let topic = frame["headers"]["topic"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             let Some(session) = hub.sessions.iter().position(|s| {
                 s.subscriptions
                     .iter()
