@@ -331,11 +331,7 @@ fn tracked<W: DeserializeOwned>(
     http_status: u16,
     body: &[u8],
 ) -> Result<W, Error> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|err| {
-        let path = err.path().to_string();
-        let path = (path != ".").then_some(path);
-        let inner = err.into_inner();
+    let malformed = |inner: serde_json::Error, path: Option<String>| {
         let malformed = matches!(
             inner.classify(),
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof
@@ -345,7 +341,17 @@ fn tracked<W: DeserializeOwned>(
             decode.malformed = malformed;
         }
         error
-    })
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let path = (path != ".").then_some(path);
+        malformed(err.into_inner(), path)
+    })?;
+    // Nothing may follow the answer (`{..}{`): a v1 body is read only here, so this is where
+    // a cut or doubled answer is caught (classic answers were parsed whole by the status).
+    de.end().map_err(|err| malformed(err, None))?;
+    Ok(value)
 }
 
 /// The typed payload, from where the spec says it is.

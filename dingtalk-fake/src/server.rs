@@ -164,7 +164,7 @@ async fn pipeline(shared: &Shared, request: Request<Incoming>, kill: &Notify) ->
         }
     };
 
-    let Some(route) = shared.catalog.route_for_path(&path) else {
+    let Some(route) = shared.catalog.route_for(&path, &body) else {
         let body = json!({"errcode": 404, "errmsg": "请求的URI地址不存在"});
         return Outcome {
             response: json_response(StatusCode::NOT_FOUND, &body),

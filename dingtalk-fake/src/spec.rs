@@ -26,7 +26,8 @@ pub struct Route {
 #[derive(Debug)]
 pub struct Catalog {
     pub routes: Vec<Route>,
-    by_path: HashMap<String, usize>,
+    /// The routes of each path; several only when fixed parameter values tell them apart.
+    by_path: HashMap<String, Vec<usize>>,
     pub types: HashMap<String, TypeDef>,
 }
 
@@ -71,11 +72,10 @@ impl Catalog {
                 });
             }
         }
-        let by_path = routes
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.path.clone(), i))
-            .collect();
+        let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, route) in routes.iter().enumerate() {
+            by_path.entry(route.path.clone()).or_default().push(i);
+        }
         Catalog {
             routes,
             by_path,
@@ -83,7 +83,45 @@ impl Catalog {
         }
     }
 
-    pub fn route_for_path(&self, path: &str) -> Option<&Route> {
-        self.by_path.get(path).map(|i| &self.routes[*i])
+    /// The route of a request. DingTalk serves some calls at one path for several fixed
+    /// values of a body parameter (`grantType`); the spec declares those as endpoints with a
+    /// required single-value `enum`, and the request's value picks among them (the first
+    /// route when none matches, so its checks name what is missing).
+    pub fn route_for(&self, path: &str, body: &[u8]) -> Option<&Route> {
+        let candidates = self.by_path.get(path)?;
+        let first = candidates.first().map(|i| &self.routes[*i]);
+        if candidates.len() < 2 {
+            return first;
+        }
+        let Ok(serde_json::Value::Object(sent)) = serde_json::from_slice(body) else {
+            return first;
+        };
+        candidates
+            .iter()
+            .map(|i| &self.routes[*i])
+            .find(|route| {
+                let fixed = route.fixed_values();
+                !fixed.is_empty()
+                    && fixed.iter().all(|(wire, value)| {
+                        sent.get(*wire).and_then(|v| v.as_str()) == Some(value)
+                    })
+            })
+            .or(first)
+    }
+}
+
+impl Route {
+    /// The values of its required single-value `enum` parameters, by wire name.
+    pub fn fixed_values(&self) -> Vec<(&str, &str)> {
+        self.params
+            .iter()
+            .filter(|p| p.required)
+            .filter_map(|p| match &p.shape {
+                dingtalk_codegen::model::FieldShape::Enum(values) if values.len() == 1 => {
+                    Some((p.wire.as_str(), values[0].wire.as_str()))
+                }
+                _ => None,
+            })
+            .collect()
     }
 }

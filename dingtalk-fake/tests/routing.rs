@@ -76,9 +76,22 @@ async fn every_spec_endpoint_is_routed_and_nothing_else() {
     assert!(missing.is_empty(), "spec endpoints not routed: {missing:?}");
     assert!(extra.is_empty(), "routes not in the spec: {extra:?}");
 
-    // Paths are unique, so routing by path is unambiguous.
-    let paths: BTreeSet<&str> = endpoints.iter().map(|e| e.path.as_str()).collect();
-    assert_eq!(paths.len(), endpoints.len());
+    // Routing by path is unambiguous: paths are unique, except for endpoints told apart by
+    // a fixed body value (`grantType`), which `shared_paths_are_routed_by_their_fixed_value`
+    // covers.
+    let spec = spec();
+    let fixed: Vec<(&str, Vec<(String, String)>)> = spec
+        .files
+        .iter()
+        .flat_map(|f| f.endpoints.iter())
+        .map(|e| (e.path.as_str(), fixed_values(&e.params)))
+        .collect();
+    let distinct: BTreeSet<&(&str, Vec<(String, String)>)> = fixed.iter().collect();
+    assert_eq!(distinct.len(), endpoints.len());
+    for (path, values) in &fixed {
+        let sharing = fixed.iter().filter(|(p, _)| p == path).count();
+        assert!(sharing == 1 || !values.is_empty(), "{path} is shared");
+    }
 
     // Endpoints with state logic are real endpoints; gettoken is one of them.
     let names: BTreeSet<String> = endpoints.iter().map(|e| e.name.clone()).collect();
@@ -93,6 +106,64 @@ async fn every_spec_endpoint_is_routed_and_nothing_else() {
             "stateful endpoint {name} is not in the spec"
         );
     }
+}
+
+/// The required single-value `enum` parameters of an endpoint, as (wire name, value).
+fn fixed_values(params: &[dingtalk_codegen::model::Field]) -> Vec<(String, String)> {
+    params
+        .iter()
+        .filter(|p| p.required)
+        .filter_map(|p| match &p.shape {
+            dingtalk_codegen::model::FieldShape::Enum(values) if values.len() == 1 => {
+                Some((p.wire.clone(), values[0].wire.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn shared_paths_are_routed_by_their_fixed_value() {
+    let fake = FakeDingTalk::new().start().await.unwrap();
+    let spec = spec();
+    // (endpoint name, path, fixed values)
+    type Entry = (String, String, Vec<(String, String)>);
+    let all: Vec<Entry> = spec
+        .files
+        .iter()
+        .flat_map(|f| {
+            f.endpoints.iter().map(move |e| {
+                (
+                    format!("{}.{}", f.module.join("."), e.name),
+                    e.path.clone(),
+                    fixed_values(&e.params),
+                )
+            })
+        })
+        .collect();
+    let mut shared = 0;
+    for (name, path, values) in &all {
+        if all.iter().filter(|(_, p, _)| p == path).count() < 2 {
+            continue;
+        }
+        shared += 1;
+        let body: serde_json::Map<String, serde_json::Value> = values
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        let body = serde_json::Value::Object(body).to_string();
+        let before = fake.handle().requests_to(name);
+        request(fake.address(), "POST", path, Some(body.as_bytes())).await;
+        assert_eq!(
+            fake.handle().requests_to(name),
+            before + 1,
+            "{name} at {path}"
+        );
+    }
+    assert!(
+        shared >= 2,
+        "the spec has no shared path any more: drop this test"
+    );
 }
 
 #[tokio::test]
