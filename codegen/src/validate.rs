@@ -387,9 +387,14 @@ impl<'a> CycleFinder<'a, '_> {
 }
 
 /// Two endpoints with the same method and path (placeholders compared by position) would be
-/// two names for one call; the second is reported, naming where the first is.
+/// two names for one call; the second is reported, naming where the first is. The one
+/// exception is a call DingTalk serves at one path for several fixed values of a parameter
+/// (`grantType: authorization_code` or `refresh_token`): endpoints that each declare that
+/// parameter as a required single-value `enum`, with different values, are different calls.
 fn check_routes(spec: &Spec, diags: &mut Diagnostics) {
-    let mut seen: HashMap<(bool, &str, String), (&SpecFile, &Endpoint)> = HashMap::new();
+    /// v1 or classic, the method, the path with placeholders blanked.
+    type Route<'a> = (bool, &'a str, String);
+    let mut seen: HashMap<Route<'_>, Vec<(&SpecFile, &Endpoint)>> = HashMap::new();
     for file in &spec.files {
         let mut names = BTreeSet::new();
         for endpoint in &file.endpoints {
@@ -411,24 +416,49 @@ fn check_routes(spec: &Spec, diags: &mut Diagnostics) {
                 })
                 .collect();
             let key = (file.style == Style::V1, method, normalized.join("/"));
-            match seen.get(&key) {
-                Some((first_file, first)) => diags.error(
+            let earlier = seen.entry(key).or_default();
+            if let Some((first_file, first)) = earlier
+                .iter()
+                .find(|(_, other)| !told_apart(other, endpoint))
+            {
+                diags.error(
                     endpoint.path_span.clone(),
                     format!(
-                        "endpoint `{}` is `{method} {}`, like `{}::{}` at {}; one call has one endpoint: remove one of them or fix its path",
+                        "endpoint `{}` is `{method} {}`, like `{}::{}` at {}; one call has one endpoint: remove one of them or fix its path (endpoints share a path only when each has a required single-value `enum` parameter of the same name, with different values, such as `grantType`)",
                         endpoint.name,
                         endpoint.path,
                         first_file.module.join("::"),
                         first.name,
                         first.path_span
                     ),
-                ),
-                None => {
-                    seen.insert(key, (file, endpoint));
-                }
+                );
             }
+            earlier.push((file, endpoint));
         }
     }
+}
+
+/// The fixed values of an endpoint's required single-value `enum` parameters, by wire name.
+fn fixed_values(endpoint: &Endpoint) -> BTreeMap<&str, &str> {
+    endpoint
+        .params
+        .iter()
+        .filter(|p| p.required)
+        .filter_map(|p| match &p.shape {
+            FieldShape::Enum(values) if values.len() == 1 => {
+                Some((p.wire.as_str(), values[0].wire.as_str()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// True if a parameter both endpoints fix (a required single-value `enum`) has a different
+/// value in each, so that a request names which of the two it is.
+fn told_apart(a: &Endpoint, b: &Endpoint) -> bool {
+    let (a, b) = (fixed_values(a), fixed_values(b));
+    a.iter()
+        .any(|(wire, value)| b.get(wire).is_some_and(|other| other != value))
 }
 
 struct Ctx<'a> {

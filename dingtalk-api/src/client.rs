@@ -444,6 +444,11 @@ impl Client {
         if let (Style::V1, Some(token)) = (spec.style, token) {
             builder = builder.header("x-acs-dingtalk-access-token", token.secret());
         }
+        // v1 answers JSON when asked to (the Stream gateway answers XML otherwise, notes the
+        // official Node SDK; the generated v1 SDKs always ask).
+        if spec.style == Style::V1 && spec.payload != Payload::Binary {
+            builder = builder.header(reqwest::header::ACCEPT, "application/json");
+        }
         if let Some(body) = &prepared.body {
             builder = builder
                 .header(

@@ -86,12 +86,20 @@ fn ip_ban(body: &[u8]) -> Option<std::time::Duration> {
 
 #[derive(Deserialize)]
 struct V1Status {
-    #[serde(default, deserialize_with = "lenient")]
+    // As in `ClassicStatus`, texts accept any JSON: a strange message must never hide the
+    // code. Both spellings of the request id may be present (an alias would refuse that).
+    #[serde(default, deserialize_with = "crate::wire::de::any_text")]
     code: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "crate::wire::de::any_text")]
     message: Option<String>,
-    #[serde(default, alias = "requestId", deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "crate::wire::de::any_text")]
     requestid: Option<String>,
+    #[serde(
+        default,
+        rename = "requestId",
+        deserialize_with = "crate::wire::de::any_text"
+    )]
+    request_id: Option<String>,
 }
 
 fn decode_error(
@@ -235,7 +243,20 @@ fn v1_status(spec: &EndpointSpec, answer: &RawAnswer) -> Result<Status, Error> {
     let json = body.trim_ascii_start().starts_with(b"{");
     if (200..300).contains(&http_status) {
         return match spec.payload {
-            Payload::Nothing | Payload::Binary => Ok(Status::default()),
+            Payload::Binary => Ok(Status::default()),
+            // No payload: an empty body (DingTalk's answer to many deletes) or any JSON.
+            Payload::Nothing => match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+                _ if body.trim_ascii().is_empty() => Ok(Status::default()),
+                Ok(_) => Ok(Status::default()),
+                Err(_) if is_page(answer) => Err(http_error(spec, answer)),
+                Err(err) => Err(decode_error(
+                    spec,
+                    http_status,
+                    body,
+                    None,
+                    format!("not a DingTalk JSON answer: {err}"),
+                )),
+            },
             _ if json => Ok(Status::default()),
             _ if is_page(answer) => Err(http_error(spec, answer)),
             _ => {
@@ -263,11 +284,12 @@ fn v1_status(spec: &EndpointSpec, answer: &RawAnswer) -> Result<Status, Error> {
             code: Some(code),
             message,
             requestid,
+            request_id,
         }) => Err(Error::Api(Box::new(ApiError::v1(
             spec.name,
             Some(code),
             message.unwrap_or_default(),
-            requestid,
+            requestid.or(request_id),
             http_status,
         )))),
         // DingTalk's JSON without a code: an error status the spec may list on its own.
@@ -275,12 +297,13 @@ fn v1_status(spec: &EndpointSpec, answer: &RawAnswer) -> Result<Status, Error> {
             code: None,
             message,
             requestid,
+            request_id,
         }) if ErrorCode::from_v1("", http_status) != ErrorCode::OtherV1 => {
             Err(Error::Api(Box::new(ApiError::v1(
                 spec.name,
                 None,
                 message.unwrap_or_default(),
-                requestid,
+                requestid.or(request_id),
                 http_status,
             ))))
         }
@@ -331,11 +354,7 @@ fn tracked<W: DeserializeOwned>(
     http_status: u16,
     body: &[u8],
 ) -> Result<W, Error> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|err| {
-        let path = err.path().to_string();
-        let path = (path != ".").then_some(path);
-        let inner = err.into_inner();
+    let malformed = |inner: serde_json::Error, path: Option<String>| {
         let malformed = matches!(
             inner.classify(),
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof
@@ -345,7 +364,21 @@ fn tracked<W: DeserializeOwned>(
             decode.malformed = malformed;
         }
         error
-    })
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = match err.path().to_string() {
+            root if root == "." => None,
+            // An empty key: the path would print as nothing at all.
+            empty if empty.is_empty() => Some("\"\"".to_string()),
+            path => Some(path),
+        };
+        malformed(err.into_inner(), path)
+    })?;
+    // Nothing may follow the answer (`{..}{`): a v1 body is read only here, so this is where
+    // a cut or doubled answer is caught (classic answers were parsed whole by the status).
+    de.end().map_err(|err| malformed(err, None))?;
+    Ok(value)
 }
 
 /// The typed payload, from where the spec says it is.

@@ -251,7 +251,7 @@ async fn pipeline(shared: &Shared, request: Request<Incoming>, kill: &Notify) ->
     };
 
     let headers: Vec<(String, String)> = request_headers;
-    let route = match shared.catalog.lookup(method.as_str(), &path) {
+    let route = match shared.catalog.lookup(method.as_str(), &path, &body) {
         Lookup::Found(route, path_values) if route.style == Style::V1 => {
             let request = V1Request {
                 query: &query,

@@ -117,27 +117,63 @@ impl Catalog {
     }
 
     /// Classic routes by exact path (the method is judged later, with DingTalk's codes);
-    /// v1 routes by method and path template.
-    pub fn lookup(&self, method: &str, path: &str) -> Lookup<'_> {
+    /// v1 routes by method and path template. DingTalk serves some v1 calls at one path for
+    /// several fixed values of a body parameter (`grantType`); the spec declares those as
+    /// endpoints with a required single-value `enum`, and the `body`'s value picks among
+    /// them (the first when none matches, so that its checks name what is missing).
+    pub fn lookup(&self, method: &str, path: &str, body: &[u8]) -> Lookup<'_> {
         if let Some(index) = self.by_path.get(path) {
             return Lookup::Found(&self.routes[*index], Vec::new());
         }
         let parts: Vec<&str> = path.split('/').collect();
         let mut path_matched = false;
+        let mut found: Vec<(&Route, Vec<(String, String)>)> = Vec::new();
         for route in self.routes.iter().filter(|r| r.style == Style::V1) {
             let Some(values) = match_template(&route.segments, &parts) else {
                 continue;
             };
-            if route.method.as_str() == method {
-                return Lookup::Found(route, values);
-            }
             path_matched = true;
+            if route.method.as_str() == method {
+                found.push((route, values));
+            }
+        }
+        if found.len() > 1
+            && let Ok(serde_json::Value::Object(sent)) = serde_json::from_slice(body)
+            && let Some(index) = found.iter().position(|(route, _)| {
+                let fixed = route.fixed_values();
+                !fixed.is_empty()
+                    && fixed.iter().all(|(wire, value)| {
+                        sent.get(*wire).and_then(|v| v.as_str()) == Some(value)
+                    })
+            })
+        {
+            let (route, values) = found.swap_remove(index);
+            return Lookup::Found(route, values);
+        }
+        if let Some((route, values)) = found.into_iter().next() {
+            return Lookup::Found(route, values);
         }
         if path_matched {
             Lookup::WrongMethod
         } else {
             Lookup::Missing
         }
+    }
+}
+
+impl Route {
+    /// The values of its required single-value `enum` parameters, by wire name.
+    pub fn fixed_values(&self) -> Vec<(&str, &str)> {
+        self.params
+            .iter()
+            .filter(|p| p.required)
+            .filter_map(|p| match &p.shape {
+                dingtalk_codegen::model::FieldShape::Enum(values) if values.len() == 1 => {
+                    Some((p.wire.as_str(), values[0].wire.as_str()))
+                }
+                _ => None,
+            })
+            .collect()
     }
 }
 

@@ -335,3 +335,40 @@ fn documented_quirks_decode() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn undecoded_payloads_show_their_shape_not_their_values_in_debug() {
+    let secret = "suite-ticket-value-do-not-log";
+    let unknown = Event::from_payload(
+        "some_future_event",
+        serde_json::json!({"SuiteTicket": secret, "n": 1}),
+    );
+    let shown = format!("{unknown:?}");
+    assert!(!shown.contains(secret), "{shown}");
+    assert!(
+        shown.contains("SuiteTicket") && shown.contains("some_future_event"),
+        "{shown}"
+    );
+    // A known type whose payload is wrong keeps the raw value, but Debug withholds it too.
+    let invalid = Event::from_payload("suite_ticket", serde_json::json!({"SuiteTicket": [secret]}));
+    assert!(matches!(invalid, Event::Invalid { .. }), "{invalid:?}");
+    let shown = format!("{invalid:?}");
+    assert!(!shown.contains(secret), "{shown}");
+    let many: serde_json::Map<String, serde_json::Value> = (0..100)
+        .map(|n| {
+            (
+                format!("key{n:03}{}", "x".repeat(200)),
+                serde_json::json!(n),
+            )
+        })
+        .collect();
+    let shown = format!(
+        "{:?}",
+        Event::from_payload("x", serde_json::Value::Object(many))
+    );
+    assert!(
+        shown.len() < 2_500 && shown.contains("and 80 more"),
+        "{}",
+        shown.len()
+    );
+}

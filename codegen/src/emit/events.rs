@@ -22,6 +22,7 @@ pub fn events(spec: &Spec, resolved: &Resolved) -> TokenStream {
     let mut variants = Vec::new();
     let mut arms = Vec::new();
     let mut names = Vec::new();
+    let mut debug_arms = Vec::new();
     for event in &spec.events {
         let rust = naming::type_name(&event.name);
         let type_ident = ident(&rust);
@@ -58,6 +59,9 @@ pub fn events(spec: &Spec, resolved: &Resolved) -> TokenStream {
             #wire => crate::events::decode_as(event_type, raw, Event::#type_ident),
         });
         names.push(quote! { Self::#type_ident(_) => #wire, });
+        debug_arms.push(quote! {
+            Self::#type_ident(payload) => f.debug_tuple(#rust).field(payload).finish(),
+        });
     }
     let extra = std::mem::take(&mut emitter.extra);
     let wires: Vec<&str> = spec.events.iter().map(|e| e.name.as_str()).collect();
@@ -67,7 +71,10 @@ pub fn events(spec: &Spec, resolved: &Resolved) -> TokenStream {
 
         /// An event DingTalk pushed, typed by its event type (`EventType` of an HTTP push,
         /// the `eventType` header of a Stream frame), from the spec's `events/` files.
-        #[derive(Debug, Clone, PartialEq)]
+        ///
+        /// `Debug` shows an `Unknown` or `Invalid` payload's shape (its keys and size), not its
+        /// values: an undecoded payload may hold a secret (a suite ticket, a permanent code).
+        #[derive(Clone, PartialEq)]
         #[non_exhaustive]
         #[allow(clippy::large_enum_variant)] // received one at a time; boxing buys nothing
         pub enum Event {
@@ -107,6 +114,25 @@ pub fn events(spec: &Spec, resolved: &Resolved) -> TokenStream {
                     Self::Unknown { event_type, .. } | Self::Invalid { event_type, .. } => {
                         event_type
                     }
+                }
+            }
+        }
+
+        impl std::fmt::Debug for Event {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match self {
+                    #(#debug_arms)*
+                    Self::Unknown { event_type, raw } => f
+                        .debug_struct("Unknown")
+                        .field("event_type", event_type)
+                        .field("raw", &crate::events::RawShape(raw))
+                        .finish(),
+                    Self::Invalid { event_type, raw, error } => f
+                        .debug_struct("Invalid")
+                        .field("event_type", event_type)
+                        .field("raw", &crate::events::RawShape(raw))
+                        .field("error", error)
+                        .finish(),
                 }
             }
         }

@@ -102,6 +102,33 @@ impl Received {
     }
 }
 
+/// Prints a JSON value's shape for `Debug`: an object's keys and the size, never the values.
+pub(crate) struct RawShape<'a>(pub(crate) &'a Value);
+
+impl std::fmt::Debug for RawShape<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let size = self.0.to_string().len();
+        match self.0 {
+            Value::Object(map) => {
+                // Bounded: a hostile payload's keys must not flood a log.
+                let keys: Vec<&str> = map
+                    .keys()
+                    .take(20)
+                    .map(|key| key.get(..key.len().min(64)).unwrap_or("…"))
+                    .collect();
+                let more = map.len().saturating_sub(keys.len());
+                write!(f, "<JSON object of {size} bytes, keys {keys:?}")?;
+                if more > 0 {
+                    write!(f, " and {more} more")?;
+                }
+                f.write_str(">")
+            }
+            Value::Array(items) => write!(f, "<JSON array of {} items, {size} bytes>", items.len()),
+            _ => write!(f, "<JSON value of {size} bytes>"),
+        }
+    }
+}
+
 /// `raw` read as `T`, or [`Event::Invalid`] saying why not.
 pub(crate) fn decode_as<T: DeserializeOwned>(
     event_type: &str,

@@ -20,6 +20,7 @@
 //! impl StreamHandler for Sync {
 //!     async fn on_event(&self, received: Received) -> Result<(), HandlerError> {
 //!         match received.event {
+//!             Event::UserAddOrg(added) => println!("new users: {:?}", added.user_id),
 //!             Event::Unknown { event_type, .. } => println!("not typed yet: {event_type}"),
 //!             other => println!("{other:?}"),
 //!         }

@@ -78,11 +78,25 @@ pub async fn exchange_bytes(
     path_and_query: &str,
     body: Option<&[u8]>,
 ) -> std::io::Result<Vec<u8>> {
+    exchange_with_headers(address, method, path_and_query, &[], body).await
+}
+
+/// [`exchange_bytes`] with extra request headers.
+pub async fn exchange_with_headers(
+    address: SocketAddr,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> std::io::Result<Vec<u8>> {
     let run = async {
         let mut stream = TcpStream::connect(address).await?;
         let mut request = format!(
             "{method} {path_and_query} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n"
         );
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
         if let Some(body) = body {
             request.push_str("Content-Type: application/json\r\n");
             request.push_str(&format!("Content-Length: {}\r\n", body.len()));
@@ -160,7 +174,18 @@ pub async fn request(
     path_and_query: &str,
     body: Option<&[u8]>,
 ) -> RawResponse {
-    let raw = exchange_bytes(address, method, path_and_query, body)
+    request_with_headers(address, method, path_and_query, &[], body).await
+}
+
+/// [`request`] with extra request headers (a v1 call's `x-acs-dingtalk-access-token`).
+pub async fn request_with_headers(
+    address: SocketAddr,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> RawResponse {
+    let raw = exchange_with_headers(address, method, path_and_query, headers, body)
         .await
         .unwrap_or_else(|err| panic!("{method} {path_and_query}: {err}"));
     parse_response(&raw).unwrap_or_else(|| {
