@@ -346,6 +346,25 @@ impl FakeHandle {
         names
     }
 
+    /// State handlers whose key (an endpoint name, or `METHOD /path`) names no endpoint of
+    /// the spec: a renamed endpoint or a changed path would leave them silently unused.
+    pub fn unrouted_handlers(&self) -> Vec<String> {
+        let routes = &self.shared.catalog.routes;
+        let mut keys: Vec<String> = self
+            .shared
+            .handlers
+            .keys()
+            .filter(|key| {
+                !routes.iter().any(|r| {
+                    r.name == **key || format!("{} {}", r.method.as_str(), r.path) == **key
+                })
+            })
+            .map(|key| key.to_string())
+            .collect();
+        keys.sort();
+        keys
+    }
+
     /// Every endpoint served, as (name, method, path).
     pub fn routes(&self) -> Vec<(String, String, String)> {
         self.shared

@@ -188,6 +188,11 @@ async fn every_spec_endpoint_is_routed_and_nothing_else() {
         stateful.contains(&"auth.get_token".to_string()),
         "{stateful:?}"
     );
+    assert_eq!(
+        fake.handle().unrouted_handlers(),
+        Vec::<String>::new(),
+        "state handlers for endpoints the spec does not have"
+    );
     for name in &stateful {
         assert!(
             names.contains(name),
