@@ -85,8 +85,10 @@ pub fn parse(
             continue;
         }
         if source.relative_path.starts_with(EVENTS_DIR) {
-            let events = load::load_events_file(&display, &root, &source.text, &mut diags);
+            let (events, callbacks) =
+                load::load_events_file(&display, &root, &source.text, &mut diags);
             spec.events.extend(events);
+            spec.callbacks.extend(callbacks);
             continue;
         }
         let Some(module) = module_path(&display, &source.relative_path, &mut diags) else {

@@ -896,29 +896,48 @@ fn load_example(n: &Node, what: &str, source: &str, diags: &mut Diagnostics) -> 
     })
 }
 
-/// Loads an `events/*.yaml` file: `doc` and `events` (event type -> declaration).
+/// Loads an `events/*.yaml` file: `doc`, `events` (event type -> declaration) and
+/// `callbacks` (payload name -> declaration with a `topic`); at least one of the two.
 pub fn load_events_file(
     display_path: &str,
     root: &Node,
     source: &str,
     diags: &mut Diagnostics,
-) -> Vec<EventDef> {
-    let Some(mut reader) = MapReader::new(root, "an events file (`doc` and `events`)", diags)
+) -> (Vec<EventDef>, Vec<EventDef>) {
+    let Some(mut reader) =
+        MapReader::new(root, "an events file (`doc`, `events`, `callbacks`)", diags)
     else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     reader
         .require("doc", "the file", diags)
         .and_then(|n| non_empty_string(n, "`doc`", diags));
-    let events = reader.require("events", "an events file", diags);
-    reader.finish(&["doc", "events"], diags);
-    let Some(events) = events else {
-        return Vec::new();
-    };
-    named_entries(events, "`events`", diags)
-        .into_iter()
-        .filter_map(|(key, node)| load_event(display_path, key, node, source, diags))
-        .collect()
+    let events = reader.take("events");
+    let callbacks = reader.take("callbacks");
+    if events.is_none() && callbacks.is_none() {
+        diags.error(
+            root.span.clone(),
+            "an events file declares `events:` (pushed event types) or `callbacks:` (callback payloads)",
+        );
+    }
+    reader.finish(&["doc", "events", "callbacks"], diags);
+    let events = events
+        .map(|events| {
+            named_entries(events, "`events`", diags)
+                .into_iter()
+                .filter_map(|(key, node)| load_event(display_path, key, node, source, false, diags))
+                .collect()
+        })
+        .unwrap_or_default();
+    let callbacks = callbacks
+        .map(|callbacks| {
+            named_entries(callbacks, "`callbacks`", diags)
+                .into_iter()
+                .filter_map(|(key, node)| load_event(display_path, key, node, source, true, diags))
+                .collect()
+        })
+        .unwrap_or_default();
+    (events, callbacks)
 }
 
 fn load_event(
@@ -926,20 +945,50 @@ fn load_event(
     key: &Node,
     node: &Node,
     source: &str,
+    callback: bool,
     diags: &mut Diagnostics,
 ) -> Option<EventDef> {
-    let name = non_empty_string(key, "an event type", diags)?;
+    let what = if callback {
+        "a callback name"
+    } else {
+        "an event type"
+    };
+    let name = non_empty_string(key, what, diags)?;
     if !name
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
     {
-        diags.error(
-            key.span.clone(),
-            format!("event type `{name}` must be DingTalk's snake_case name (e.g. `user_add_org`)"),
-        );
+        let message = if callback {
+            format!(
+                "callback `{name}` must be a snake_case name (e.g. `bot_message`); the Rust type is derived from it"
+            )
+        } else {
+            format!("event type `{name}` must be DingTalk's snake_case name (e.g. `user_add_org`)")
+        };
+        diags.error(key.span.clone(), message);
     }
-    let owner = format!("event `{name}`");
+    let owner = if callback {
+        format!("callback `{name}`")
+    } else {
+        format!("event `{name}`")
+    };
     let mut reader = MapReader::new(node, &owner, diags)?;
+    let topic = if callback {
+        reader
+            .require("topic", &owner, diags)
+            .and_then(|n| {
+                let topic = non_empty_string(n, "`topic`", diags)?;
+                if !topic.starts_with('/') {
+                    diags.error(
+                        n.span.clone(),
+                        format!("`topic` is the Stream topic path, starting with `/` (e.g. `/v1.0/im/bot/messages/get`), not `{topic}`"),
+                    );
+                }
+                Some(topic)
+            })
+    } else {
+        None
+    };
     let summary = reader
         .require("summary", &owner, diags)
         .and_then(|n| non_empty_string(n, "`summary`", diags));
@@ -990,10 +1039,14 @@ fn load_event(
     let example = reader
         .take("example")
         .and_then(|n| load_example(n, "payload", source, diags));
-    reader.finish(
-        &["summary", "doc", "doc_url", "fields", "channels", "example"],
-        diags,
-    );
+    let known: &[&str] = if callback {
+        &[
+            "topic", "summary", "doc", "doc_url", "fields", "channels", "example",
+        ]
+    } else {
+        &["summary", "doc", "doc_url", "fields", "channels", "example"]
+    };
+    reader.finish(known, diags);
     Some(EventDef {
         name,
         span: key.span.clone(),
@@ -1004,6 +1057,7 @@ fn load_event(
         fields,
         channels,
         example,
+        topic,
     })
 }
 

@@ -10,6 +10,9 @@ pub struct Spec {
     pub errors: Option<ErrorList>,
     /// Every event of the `events/` files, in file order.
     pub events: Vec<EventDef>,
+    /// Every callback payload of the `events/` files (robot messages, card actions): pushed
+    /// like events, but on a topic of their own and answered by the app.
+    pub callbacks: Vec<EventDef>,
 }
 
 /// One event DingTalk pushes (`user_add_org`), declared in an `events/*.yaml` file.
@@ -29,6 +32,8 @@ pub struct EventDef {
     pub channels: Vec<EventChannel>,
     /// A payload example (Stream `data`), checked against `fields`.
     pub example: Option<Example>,
+    /// Callbacks only: the Stream topic they arrive on (`/v1.0/im/bot/messages/get`).
+    pub topic: Option<String>,
 }
 
 /// A way DingTalk delivers events.

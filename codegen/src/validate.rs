@@ -98,8 +98,8 @@ pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Resolved {
         }
     }
 
-    // Events are received: their types decode.
-    for event in &spec.events {
+    // Events and callbacks are received: their types decode.
+    for event in spec.events.iter().chain(&spec.callbacks) {
         let mut reached = BTreeSet::new();
         for field in &event.fields {
             ctx.collect_field(field, &mut reached);
@@ -126,7 +126,7 @@ pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Resolved {
             crate::examples::check(&defs, &resolved.in_requests, file, endpoint, diags);
         }
     }
-    for event in &spec.events {
+    for event in spec.events.iter().chain(&spec.callbacks) {
         crate::examples::check_event(&defs, &resolved.in_requests, event, diags);
     }
     resolved.boxed = find_cycles(spec, &defs, diags);
@@ -143,7 +143,19 @@ const EVENT_MODULE_NAMES: &[&str] = &["Event", "EventMeta", "Received", "Channel
 /// Event types are unique, make distinct Rust names, and their payload fields are sound.
 fn check_events(ctx: &Ctx<'_>, spec: &Spec, diags: &mut Diagnostics) {
     let mut names: HashMap<String, (String, Span)> = HashMap::new();
-    for event in &spec.events {
+    let mut topics: HashMap<&str, (&str, &Span)> = HashMap::new();
+    for callback in &spec.callbacks {
+        if let Some(topic) = callback.topic.as_deref() {
+            if let Some((first, span)) = topics.get(topic) {
+                diags.error(
+                    callback.span.clone(),
+                    format!("callback `{}` has the topic `{topic}` of callback `{first}` at {span}; one payload per topic", callback.name),
+                );
+            }
+            topics.insert(topic, (&callback.name, &callback.span));
+        }
+    }
+    for event in spec.events.iter().chain(&spec.callbacks) {
         let rust = naming::type_name(&event.name);
         if let Some((first, span)) = names.get(&rust) {
             diags.error(

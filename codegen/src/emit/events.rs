@@ -63,6 +63,33 @@ pub fn events(spec: &Spec, resolved: &Resolved) -> TokenStream {
             Self::#type_ident(payload) => f.debug_tuple(#rust).field(payload).finish(),
         });
     }
+    for callback in &spec.callbacks {
+        let rust = naming::type_name(&callback.name);
+        let type_ident = ident(&rust);
+        let topic = callback.topic.as_deref().unwrap_or_default();
+        let doc = paragraphs(&[
+            &format!("Callback `{topic}`: {}", callback.summary),
+            &callback.doc,
+            &format!("[DingTalk documentation]({})", callback.doc_url),
+        ]);
+        items.push(emitter.struct_item(
+            &rust,
+            &doc,
+            &callback.fields,
+            Direction {
+                ser: false,
+                de: true,
+                builder: false,
+            },
+            &[],
+        ));
+        items.push(quote! {
+            impl #type_ident {
+                /// The Stream topic this callback arrives on.
+                pub const TOPIC: &'static str = #topic;
+            }
+        });
+    }
     let extra = std::mem::take(&mut emitter.extra);
     let wires: Vec<&str> = spec.events.iter().map(|e| e.name.as_str()).collect();
     quote! {
