@@ -147,9 +147,36 @@ impl Client {
         request: E,
         deadline: Option<Duration>,
     ) -> Result<Response<E::Output>, Error> {
+        self.send_prepared(request, deadline, None).await
+    }
+
+    /// Sends `request` with query parameters that `signer` computes afresh for every
+    /// attempt (a signature over the current time stays valid through retries).
+    #[cfg(feature = "robot")]
+    pub(crate) async fn send_signed<E: Endpoint + Send>(
+        &self,
+        request: E,
+        signer: QuerySigner,
+    ) -> Result<Response<E::Output>, Error> {
+        self.send_prepared(request, None, Some(signer)).await
+    }
+
+    /// This client's classic base URL (`https://oapi.dingtalk.com` unless configured).
+    #[cfg(all(feature = "robot", feature = "events"))]
+    pub(crate) fn classic_base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+
+    async fn send_prepared<E: Endpoint + Send>(
+        &self,
+        request: E,
+        deadline: Option<Duration>,
+        signer: Option<QuerySigner>,
+    ) -> Result<Response<E::Output>, Error> {
         let spec = &E::SPEC;
         check_runtime()?;
-        let prepared = prepare(&request)?;
+        let mut prepared = prepare(&request)?;
+        prepared.signer = signer;
         let (answer, status) = self.execute(spec, &prepared, deadline).await?;
         let data = E::decode_output(answer.status, &answer.body).map_err(|err| match err {
             // A cut or garbled answer to a send (v1 answers are read only here): it may have
@@ -423,6 +450,11 @@ impl Client {
             for (name, value) in prepared.query.iter() {
                 pairs.append_pair(name, value);
             }
+            if let Some(signer) = &prepared.signer {
+                for (name, value) in signer() {
+                    pairs.append_pair(name, &value);
+                }
+            }
             if let (Style::Classic, Some(token)) = (spec.style, token) {
                 pairs.append_pair("access_token", token.secret());
             }
@@ -578,7 +610,12 @@ struct Prepared {
     content_type: String,
     /// The caller's token for `auth: user_token` endpoints.
     user_token: Option<crate::UserToken>,
+    /// Query parameters computed per attempt (a robot webhook's timestamp and signature).
+    signer: Option<QuerySigner>,
 }
+
+/// Computes query parameters at the moment of each attempt.
+pub(crate) type QuerySigner = Arc<dyn Fn() -> Vec<(&'static str, String)> + Send + Sync>;
 
 fn prepare<E: Endpoint>(request: &E) -> Result<Prepared, Error> {
     let mut query = TextParams::default();
@@ -616,6 +653,7 @@ fn prepare<E: Endpoint>(request: &E) -> Result<Prepared, Error> {
         body,
         content_type,
         user_token: request.user_token().cloned(),
+        signer: None,
     })
 }
 

@@ -52,6 +52,9 @@ pub enum Error {
     /// A shared token store failed (calls go on with this process's own token; this error
     /// reaches you only from the store's own methods).
     TokenStore(String),
+    /// A robot message's `sessionWebhook` cannot take a reply: it expired, is missing, or
+    /// points to a host other than this client's DingTalk (it was not sent there).
+    SessionWebhook(String),
     /// A shared Stream dedupe store failed (the push is ACKed `LATER`, so nothing is lost;
     /// this error reaches you only from the store's own methods).
     DedupeStore(String),
@@ -144,6 +147,7 @@ impl fmt::Display for Error {
             Error::Config(message) => write!(f, "client configuration: {message}"),
             Error::TokenStore(message) => write!(f, "token store: {message}"),
             Error::DedupeStore(message) => write!(f, "dedupe store: {message}"),
+            Error::SessionWebhook(message) => write!(f, "robot session webhook: {message}"),
             Error::TokenUnavailable {
                 message,
                 retry_after,

@@ -32,6 +32,10 @@ mod redis_link;
 #[cfg(feature = "redis")]
 pub mod redis_store;
 pub mod retry;
+#[cfg(feature = "robot")]
+pub mod robot_webhook;
+#[cfg(any(feature = "robot", feature = "events"))]
+mod signing;
 #[cfg(feature = "stream")]
 pub mod stream;
 pub mod token;

@@ -8,15 +8,21 @@
 //! - HTTP callbacks: [`CallbackHandler`] checks the signature, decrypts the body
 //!   ([`CallbackCrypto`]) and builds the encrypted `success` reply;
 //! - Stream mode (feature `stream`): [`crate::stream`].
+//!
+//! Callbacks the app answers ([`BotMessage`], [`CardCallback`]) come over Stream too, or as
+//! signed JSON POSTs: [`RobotRequestVerifier`] and [`CardCallbackVerifier`] check those.
 
+mod bot;
 pub mod crypto;
 mod http;
+mod signed;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use crypto::{CallbackCrypto, CryptoError};
 pub use http::{Callback, CallbackError, CallbackHandler};
+pub use signed::{CardCallbackVerifier, MAX_SIGNED_BODY, RobotRequestVerifier};
 
 include!(concat!(env!("OUT_DIR"), "/events.rs"));
 

@@ -54,13 +54,14 @@ pub use dedupe::{Claim, DedupeStore, MemoryDedupeStore};
 pub use redis_dedupe::RedisDedupeStore;
 
 use crate::Client;
-use crate::events::{Channel, Event, EventMeta, Received};
+use crate::events::{BotMessage, CardCallback, Channel, Event, EventMeta, Received};
 use crate::gateway::{OpenConnectionRequest, StreamSubscription, StreamSubscriptionType};
+use crate::types::events::CardCallbackAnswer;
 
 /// The callback topic of messages people send to the app's robot.
-pub const BOT_MESSAGES: &str = "/v1.0/im/bot/messages/get";
+pub const BOT_MESSAGES: &str = BotMessage::TOPIC;
 /// The callback topic of interactive-card button presses.
-pub const CARD_CALLBACKS: &str = "/v1.0/card/instances/callback";
+pub const CARD_CALLBACKS: &str = CardCallback::TOPIC;
 
 /// A handler's failure: the push is ACKed `LATER`, so DingTalk delivers it again.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,16 +88,59 @@ pub trait StreamHandler: Send + Sync + 'static {
     fn on_event(&self, received: Received)
     -> impl Future<Output = Result<(), HandlerError>> + Send;
 
-    /// A callback of `topic` (robot messages: [`BOT_MESSAGES`]; cards: [`CARD_CALLBACKS`]);
-    /// the returned value is the callback's answer (a card's update; ignored for robot
-    /// messages). The default answers `{}`.
+    /// A message someone wrote to the app's robot ([`BOT_MESSAGES`]); reply with
+    /// [`BotMessage::reply_session`] or the robot API. `Err` asks for redelivery.
+    fn on_bot_message(
+        &self,
+        message: BotMessage,
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send {
+        let _ = message;
+        async { Ok(()) }
+    }
+
+    /// A card button press ([`CARD_CALLBACKS`]): the answer updates the card. It must come
+    /// within [`StreamBuilder::callback_deadline`]; past it the card gets no update (the
+    /// handler still runs to its end). The default changes nothing.
+    fn on_card_callback(
+        &self,
+        callback: CardCallback,
+    ) -> impl Future<Output = Result<CardCallbackAnswer, HandlerError>> + Send {
+        let _ = callback;
+        async { Ok(CardCallbackAnswer::new()) }
+    }
+
+    /// Any callback, by topic; the returned value is the callback's answer. The default reads
+    /// robot messages and card callbacks into their types and calls the methods above; a
+    /// payload that does not read is logged and answered `{}` (redelivering it would not
+    /// help), other topics are answered `{}`.
     fn on_callback(
         &self,
         topic: &str,
         data: Value,
     ) -> impl Future<Output = Result<Value, HandlerError>> + Send {
-        let _ = (topic, data);
-        async { Ok(json!({})) }
+        let topic = topic.to_string();
+        async move {
+            match topic.as_str() {
+                BotMessage::TOPIC => match serde_json::from_value::<BotMessage>(data) {
+                    Ok(message) => self.on_bot_message(message).await.map(|()| json!({})),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "Stream: a robot message that does not read");
+                        Ok(json!({}))
+                    }
+                },
+                CardCallback::TOPIC => match serde_json::from_value::<CardCallback>(data) {
+                    Ok(callback) => {
+                        let answer = self.on_card_callback(callback).await?;
+                        serde_json::to_value(answer).map_err(HandlerError::from)
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "Stream: a card callback that does not read");
+                        Ok(json!({}))
+                    }
+                },
+                _ => Ok(json!({})),
+            }
+        }
     }
 }
 
@@ -150,6 +194,7 @@ pub struct StreamBuilder {
     initial_backoff: Duration,
     max_backoff: Duration,
     max_in_flight: usize,
+    callback_deadline: Duration,
 }
 
 impl StreamClient {
@@ -167,6 +212,7 @@ impl StreamClient {
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(60),
             max_in_flight: 64,
+            callback_deadline: Duration::from_millis(1_500),
         }
     }
 }
@@ -224,6 +270,14 @@ impl StreamBuilder {
     /// Handlers running at once (default 64); further frames wait.
     pub fn max_in_flight(mut self, handlers: usize) -> Self {
         self.max_in_flight = handlers.max(1);
+        self
+    }
+
+    /// How long a card callback's handler may take before the callback is answered without
+    /// an update (default 1.5 s: DingTalk waits 2 s for the answer, the rest is the
+    /// network's). The handler keeps running.
+    pub fn callback_deadline(mut self, deadline: Duration) -> Self {
+        self.callback_deadline = deadline;
         self
     }
 
@@ -572,7 +626,11 @@ impl StreamClient {
         } else {
             let data = serde_json::from_str(&push.data_text)
                 .unwrap_or_else(|_| Value::String(push.data_text.clone()));
-            handler.on_callback(&push.topic, data).await
+            if push.topic == CARD_CALLBACKS {
+                self.card_callback(handler, push.topic.clone(), data).await
+            } else {
+                handler.on_callback(&push.topic, data).await
+            }
         };
         match outcome {
             Ok(response) => {
@@ -606,6 +664,33 @@ fn socket_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig 
     tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
         .max_message_size(Some(MAX_FRAME_BYTES))
         .max_frame_size(Some(MAX_FRAME_BYTES))
+}
+
+impl StreamClient {
+    /// A card callback's answer within the deadline; past it `{}` (no update), while the
+    /// handler runs on.
+    async fn card_callback<H: StreamHandler>(
+        &self,
+        handler: &Arc<H>,
+        topic: String,
+        data: Value,
+    ) -> Result<Value, HandlerError> {
+        let handler = handler.clone();
+        let mut running = tokio::spawn(async move { handler.on_callback(&topic, data).await });
+        match tokio::time::timeout(self.inner.config.callback_deadline, &mut running).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(join)) => Err(HandlerError(format!(
+                "the card callback handler failed: {join}"
+            ))),
+            Err(_) => {
+                tracing::warn!(
+                    deadline_ms = self.inner.config.callback_deadline.as_millis() as u64,
+                    "Stream: a card callback handler missed the deadline; answering without an update"
+                );
+                Ok(json!({}))
+            }
+        }
+    }
 }
 
 /// One EVENT or CALLBACK frame, read.
