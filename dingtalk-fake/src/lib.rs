@@ -25,6 +25,7 @@ mod check;
 mod faults;
 mod handlers;
 pub mod org;
+mod push;
 mod server;
 mod spec;
 pub mod state;
@@ -40,7 +41,11 @@ use tokio::sync::Notify;
 
 pub use faults::{Fault, FaultAction};
 pub use org::Org;
-pub use state::{Card, Channel, Chat, Delivery, Notice, RobotMessage, State, UnknownParam};
+pub use push::PushRecord;
+pub use state::{
+    CallbackSubscription, Card, Channel, Chat, CustomRobot, Delivery, Notice, RobotMessage,
+    RobotPost, RobotSession, State, UnknownParam,
+};
 pub use stream::{StreamFault, StreamStats};
 
 use server::{Shared, lock};
@@ -140,6 +145,9 @@ impl FakeDingTalk {
             hits: Mutex::new(std::collections::HashMap::new()),
             stream: stream.clone(),
             ws_endpoint: format!("ws://{address}{}", stream::CONNECT_PATH),
+            push: push::Pusher::start(),
+            base_url: format!("http://{address}"),
+            robot_http_url: Mutex::new(None),
         });
         let shutdown = Arc::new(Notify::new());
         let task = tokio::spawn(server::serve(listener, shared.clone(), shutdown.clone()));
@@ -274,16 +282,108 @@ impl FakeHandle {
     }
 
     /// Pushes an event to the app: over Stream to every connected client subscribed to
-    /// events (redelivered until ACKed). `payload` is the event's `data`. Returns the
+    /// events (redelivered until ACKed), and as an encrypted POST to the HTTP callback if
+    /// one is registered for its type. `payload` is the event's `data`. Returns the Stream
     /// frame's message id.
     pub fn emit(&self, event_type: &str, payload: serde_json::Value) -> String {
-        let (event_id, corp_id) = self.with_state(|s| {
+        push::publish(&self.shared, event_type, payload)
+    }
+
+    /// Adds a custom (webhook) robot and returns its webhook token. With `secret` (a
+    /// `SEC...` string) every send must be signed with it; with `keywords` every message must
+    /// contain one of them. It accepts 20 messages a minute, and a repeated `msgUuid` once.
+    pub fn add_custom_robot(&self, secret: Option<&str>, keywords: &[&str]) -> String {
+        self.with_state(|s| {
+            let token = format!("fakerobot{:012x}", s.next_id());
+            s.custom_robots.insert(
+                token.clone(),
+                state::CustomRobot {
+                    secret: secret.map(str::to_owned),
+                    keywords: keywords.iter().map(|k| k.to_string()).collect(),
+                    recent: Vec::new(),
+                    seen_uuids: Vec::new(),
+                },
+            );
+            token
+        })
+    }
+
+    /// What custom robots posted and what was replied through session webhooks, in order.
+    pub fn robot_posts(&self) -> Vec<RobotPost> {
+        self.with_state(|s| s.robot_posts.clone())
+    }
+
+    /// Makes the robot in HTTP mode: [`user_writes_to_robot`](Self::user_writes_to_robot)
+    /// then POSTs the message to `url`, signed with the app secret (headers `timestamp` and
+    /// `sign`), instead of pushing it over Stream.
+    pub fn robot_http_mode(&self, url: impl Into<String>) {
+        *lock(&self.shared.robot_http_url) = Some(url.into());
+    }
+
+    /// `userid` writes `text` to the app's robot in a one-to-one chat: the robot receives a
+    /// [`BotMessage`](dingtalk_api::events::BotMessage) (over Stream, or by HTTP in
+    /// [`robot_http_mode`](Self::robot_http_mode)) whose `sessionWebhook` answers into this
+    /// chat for an hour; replies show in [`robot_posts`](Self::robot_posts). Returns the
+    /// Stream message id (empty in HTTP mode).
+    pub async fn user_writes_to_robot(&self, userid: &str, text: &str) -> Result<String, String> {
+        let message = self.with_state(|s| {
+            let user = s
+                .org
+                .users
+                .get(userid)
+                .cloned()
+                .ok_or_else(|| format!("no user `{userid}` in the fake organisation"))?;
             let id = s.next_id();
-            (format!("fakeevent{id:010}"), s.org.corp_id.clone())
-        });
-        self.shared
-            .stream
-            .emit_event(event_type, &event_id, &corp_id, &payload)
+            let session = format!("fakesession{id:012x}");
+            let now = push::now_ms();
+            s.robot_sessions.insert(
+                session.clone(),
+                state::RobotSession {
+                    userid: userid.to_string(),
+                    conversation_id: format!("cidfake{id:012x}"),
+                    expires_ms: now + 3_600_000,
+                },
+            );
+            Ok::<_, String>(serde_json::json!({
+                "conversationId": format!("cidfake{id:012x}"),
+                "conversationType": "1",
+                "msgId": format!("msgfake{id:012x}"),
+                "msgtype": "text",
+                "text": {"content": text},
+                "senderStaffId": user.userid,
+                "senderUnionId": user.unionid,
+                "senderNick": user.name,
+                "senderId": format!("$:LWCP_v1:$fake{id:08x}"),
+                "senderCorpId": s.org.corp_id,
+                "senderPlatform": "Mac",
+                "chatbotCorpId": s.org.corp_id,
+                "chatbotUserId": "$:LWCP_v1:$fakerobot",
+                "robotCode": s.robot_code,
+                "isAdmin": user.admin,
+                "isInAtList": true,
+                "createAt": now,
+                "sessionWebhook": format!("{}/robot/sendBySession?session={session}", self.shared.base_url),
+                "sessionWebhookExpiredTime": now + 3_600_000,
+            }))
+        })?;
+        let url = lock(&self.shared.robot_http_url).clone();
+        match url {
+            Some(url) => {
+                let secret = lock(&self.shared.tokens).app_secret.clone();
+                push::post_signed(&url, &secret, &message).await?;
+                Ok(String::new())
+            }
+            None => Ok(self
+                .shared
+                .stream
+                .push_callback(dingtalk_api::events::BotMessage::TOPIC, &message)),
+        }
+    }
+
+    /// Every HTTP callback push so far (events of a registered `call_back_tag`, and the
+    /// `check_url` of each registration), in order; each is finished when listed.
+    pub fn http_pushes(&self) -> Vec<PushRecord> {
+        self.shared.push.records()
     }
 
     /// Pushes a CALLBACK frame of `topic` (e.g. `/v1.0/im/bot/messages/get`) over Stream.

@@ -40,6 +40,12 @@ pub(crate) struct Shared {
     pub stream: crate::stream::StreamHub,
     /// `ws://<address>/gateway/connect`, what registration hands out.
     pub ws_endpoint: String,
+    /// HTTP callback pushes.
+    pub push: crate::push::Pusher,
+    /// `http://<address>`, for URLs the fake hands out (robot session webhooks).
+    pub base_url: String,
+    /// Where robot messages are POSTed when the robot is in HTTP mode.
+    pub robot_http_url: Mutex<Option<String>>,
 }
 
 /// Locks a mutex even if a panicking test thread poisoned it: the fake keeps serving.
@@ -324,6 +330,18 @@ async fn pipeline(shared: &Shared, request: Request<Incoming>, kill: &Notify) ->
             return outcome(json_response(StatusCode::OK, &body), Some(refused.errcode));
         }
     };
+    // A callback registration takes effect only once DingTalk's check of the URL passed.
+    if matches!(route.name.as_str(), "callback.register" | "callback.update") {
+        let registered = lock(&shared.state).callback.clone();
+        if let Some(subscription) = registered
+            && let Err(refused) = crate::push::check_url(shared, &subscription).await
+        {
+            lock(&shared.state).callback = None;
+            let body = rejection(&refused, with_id);
+            return outcome(json_response(StatusCode::OK, &body), Some(refused.errcode));
+        }
+    }
+    crate::push::flush(shared);
 
     // Faults that strike after the call took effect: the answer is lost or replaced.
     let after = lock(&shared.faults).take(&route.name, &path, true);

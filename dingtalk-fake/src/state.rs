@@ -169,9 +169,70 @@ pub struct State {
     /// [`State::next_day`].
     pub day: u64,
     next_id: u64,
+    /// Events the last call caused, pushed (Stream and HTTP) once it has been answered.
+    pub outbox: Vec<(String, Value)>,
+    /// The HTTP callback registered with `call_back/register_call_back`.
+    pub callback: Option<CallbackSubscription>,
+    /// Custom robots by webhook token.
+    pub custom_robots: BTreeMap<String, CustomRobot>,
+    /// What custom robots posted (webhook and session replies), in order.
+    pub robot_posts: Vec<RobotPost>,
+    /// Robot conversations that can be answered by session webhook, by session value.
+    pub robot_sessions: BTreeMap<String, RobotSession>,
+}
+
+/// An HTTP callback registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackSubscription {
+    pub url: String,
+    pub token: String,
+    pub aes_key: String,
+    /// Event types pushed (`call_back_tag`).
+    pub tags: Vec<String>,
+}
+
+/// A custom (webhook) robot of a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomRobot {
+    /// The `SEC...` secret when the robot signs; `None` for no signing.
+    pub secret: Option<String>,
+    /// A message must contain one of these (empty: no keyword check).
+    pub keywords: Vec<String>,
+    /// When the last messages were accepted (fake clock: `Instant`), for the 20 a minute.
+    pub recent: Vec<std::time::Instant>,
+    /// `msgUuid`s seen, so a repeat posts nothing.
+    pub seen_uuids: Vec<String>,
+}
+
+/// A message a custom robot posted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RobotPost {
+    /// The webhook token, or `session:<value>` for a session reply.
+    pub via: String,
+    pub msgtype: String,
+    /// The content object (under the `msgtype` key).
+    pub content: Value,
+    /// Who was mentioned (`at`), as sent.
+    pub at: Option<Value>,
+    /// For session replies: the user who wrote to the robot.
+    pub reply_to: Option<String>,
+}
+
+/// A conversation in which someone wrote to the app's robot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RobotSession {
+    pub userid: String,
+    pub conversation_id: String,
+    /// Unix milliseconds after which a reply is refused.
+    pub expires_ms: i64,
 }
 
 impl State {
+    /// Queues an event the current call caused; the server pushes it after answering.
+    pub fn emit(&mut self, event_type: &str, payload: Value) {
+        self.outbox.push((event_type.to_string(), payload));
+    }
+
     pub fn new(org: Org) -> Self {
         State {
             robot_code: String::new(),
@@ -187,6 +248,11 @@ impl State {
             calls: Vec::new(),
             day: 0,
             next_id: 0,
+            outbox: Vec::new(),
+            callback: None,
+            custom_robots: BTreeMap::new(),
+            robot_posts: Vec::new(),
+            robot_sessions: BTreeMap::new(),
         }
     }
 

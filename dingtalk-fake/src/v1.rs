@@ -75,6 +75,7 @@ pub(crate) async fn answer(
         Ok(payload) => payload,
         Err(rejection) => return outcome(refusal(&rejection, &request_id)),
     };
+    crate::push::flush(shared);
     let after = lock(&shared.faults).take(&route.name, &route.path, true);
     if let Some(action) = after {
         if let FaultAction::Delay(delay) = action {

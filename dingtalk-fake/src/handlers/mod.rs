@@ -4,9 +4,11 @@
 //! object of top-level fields, for `result` envelopes the `result` value, `Null` for none.
 //! The server adds `errcode`, `errmsg` and `request_id`.
 
+mod callback;
 mod card;
 mod chat;
 mod contact;
+mod custom_robot;
 mod im;
 mod media;
 mod message;
@@ -90,5 +92,7 @@ pub fn registry() -> HashMap<&'static str, Handler> {
     robot::register(&mut handlers);
     card::register(&mut handlers);
     todo::register(&mut handlers);
+    callback::register(&mut handlers);
+    custom_robot::register(&mut handlers);
     handlers
 }
