@@ -3,12 +3,18 @@
 //! By default it starts the fake DingTalk in-process (the demo company, no network) and walks
 //! through: token, department tree, every user of each department page by page, creating a
 //! user, a markdown work notification to a department followed until done, its per-user
-//! result, a group chat with a text and an action card, and who read the card.
+//! result, a group chat with a text and an action card, and who read the card. Then the
+//! new-app way (api.dingtalk.com v1.0) with the same client and token: a group made with v1,
+//! a markdown and an action card posted by the app's robot, the markdown recalled, and who
+//! read the card.
 //!
 //! With `DINGTALK_APP_KEY` and `DINGTALK_APP_SECRET` set it talks to the real DingTalk and
 //! runs only the read-only steps. The writing steps run there only with `--write`, and then
 //! need `DINGTALK_AGENT_ID` and `DINGTALK_TOUR_USERID` (the one user who receives the
-//! notification and owns the chat), so nobody messages their company by accident.
+//! notification and owns the chat), so nobody messages their company by accident. The v1
+//! robot steps also need `DINGTALK_TOUR_OPEN_CONVERSATION_ID`, a group owned by
+//! `DINGTALK_TOUR_USERID` that has the app's robot in it (`DINGTALK_TOUR_ROBOT_CODE`, default
+//! the app key); without it they are skipped with the reason.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -16,8 +22,13 @@ use std::time::Duration;
 use dingtalk_api::Client;
 use dingtalk_api::chat;
 use dingtalk_api::contact::{department, user};
+use dingtalk_api::im;
 use dingtalk_api::message::work_notice;
 use dingtalk_api::paging::Paginated;
+use dingtalk_api::robot::messages::{
+    OrgGroupQueryRequest, OrgGroupRecallRequest, OrgGroupSendRequest, RobotSampleActionCard2,
+    RobotSampleMarkdown,
+};
 use dingtalk_api::types::message::{
     ActionCard, ActionCardButton, ButtonOrientation, MarkdownContent, Message,
     MultiButtonActionCard, TextContent,
@@ -33,6 +44,10 @@ struct Target {
     agent_id: i64,
     /// Receiver of the notification and owner of the chat.
     tour_user: Option<String>,
+    /// The group the v1 robot steps post into (real DingTalk only; the fake's is created).
+    v1_group: Option<String>,
+    /// The robot that posts: the app's own (its app key) unless told otherwise.
+    robot_code: String,
     /// Keeps the in-process fake alive for the whole tour.
     _fake: Option<dingtalk_fake::RunningFake>,
 }
@@ -60,15 +75,12 @@ async fn main() -> ExitCode {
 }
 
 async fn target(write_flag: bool) -> Result<Target, String> {
-    let key = std::env::var("DINGTALK_APP_KEY")
-        .ok()
-        .filter(|v| !v.is_empty());
-    let secret = std::env::var("DINGTALK_APP_SECRET")
-        .ok()
-        .filter(|v| !v.is_empty());
+    let key = env("DINGTALK_APP_KEY");
+    let secret = env("DINGTALK_APP_SECRET");
     if let (Some(key), Some(secret)) = (key, secret) {
         println!("== Real DingTalk (app key {key})");
-        let client = Client::new(key, secret).map_err(|e| e.to_string())?;
+        let client = Client::new(key.clone(), secret).map_err(|e| e.to_string())?;
+        let robot_code = env("DINGTALK_TOUR_ROBOT_CODE").unwrap_or(key);
         let (agent_id, tour_user) = if write_flag {
             let agent_id = std::env::var("DINGTALK_AGENT_ID")
                 .map_err(|_| "--write needs DINGTALK_AGENT_ID".to_string())?
@@ -86,6 +98,8 @@ async fn target(write_flag: bool) -> Result<Target, String> {
             write: write_flag,
             agent_id,
             tour_user,
+            v1_group: env("DINGTALK_TOUR_OPEN_CONVERSATION_ID"),
+            robot_code,
             _fake: None,
         });
     }
@@ -98,8 +112,11 @@ async fn target(write_flag: bool) -> Result<Target, String> {
          DINGTALK_APP_SECRET to use the real one)",
         fake.base_url()
     );
+    // One client for both generations: classic calls at `base_url`, v1 calls at
+    // `v1_base_url`, both served by the fake.
     let client = Client::builder(fake.app_key(), fake.app_secret())
         .base_url(fake.base_url())
+        .v1_base_url(fake.base_url())
         .build()
         .map_err(|e| e.to_string())?;
     Ok(Target {
@@ -107,13 +124,32 @@ async fn target(write_flag: bool) -> Result<Target, String> {
         write: true,
         agent_id: 123_456_789,
         tour_user: Some("manager4220".to_string()),
+        v1_group: None,
+        // The fake's robot code is its app key, as for DingTalk's internal apps.
+        robot_code: fake.app_key().to_string(),
         _fake: Some(fake),
     })
 }
 
-async fn tour(target: &Target) -> Result<(), dingtalk_api::Error> {
-    let client = &target.client;
+/// A set, non-empty environment variable.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
 
+async fn tour(target: &Target) -> Result<(), dingtalk_api::Error> {
+    let departments = read_only_steps(&target.client).await?;
+    if let (true, Some(tour_user)) = (target.write, target.tour_user.as_deref()) {
+        classic_writes(target, tour_user, &departments).await?;
+    }
+    new_app_way(target).await?;
+    fake_summary(target);
+    Ok(())
+}
+
+/// Steps 1-3: token, department tree, users page by page. Returns the departments.
+async fn read_only_steps(
+    client: &Client,
+) -> Result<Vec<(i64, String, usize)>, dingtalk_api::Error> {
     println!("\n1. Access token");
     let token = client.access_token().await?;
     println!(
@@ -128,14 +164,16 @@ async fn tour(target: &Target) -> Result<(), dingtalk_api::Error> {
     for (dept_id, name, _) in &departments {
         list_users(client, *dept_id, name).await?;
     }
+    Ok(departments)
+}
 
-    if !target.write {
-        return Ok(());
-    }
-    let Some(tour_user) = target.tour_user.as_deref() else {
-        return Ok(());
-    };
-
+/// Steps 4-10: a user, a work notification, a classic group chat.
+async fn classic_writes(
+    target: &Target,
+    tour_user: &str,
+    departments: &[(i64, String, usize)],
+) -> Result<(), dingtalk_api::Error> {
+    let client = &target.client;
     println!("\n4. Create a user");
     let engineering = departments
         .iter()
@@ -292,22 +330,224 @@ async fn tour(target: &Target) -> Result<(), dingtalk_api::Error> {
         .await?;
     println!("   {} reader(s): {readers:?}", readers.len());
 
-    if let Some(fake) = &target._fake {
-        let deliveries = fake.handle().deliveries();
+    Ok(())
+}
+
+/// What the fake saw, by channel (fake only).
+fn fake_summary(target: &Target) {
+    use dingtalk_fake::Channel;
+    let Some(fake) = &target._fake else {
+        return;
+    };
+    let deliveries = fake.handle().deliveries();
+    let of = |pick: fn(&Channel) -> bool| deliveries.iter().filter(move |d| pick(&d.channel));
+    let robot = of(|c| matches!(c, Channel::RobotGroup { .. }));
+    println!(
+        "\n(The fake recorded {} deliveries: {} work notices, {} chat messages, {} robot \
+         messages ({} recalled).)",
+        deliveries.len(),
+        of(|c| matches!(c, Channel::WorkNotice { .. })).count(),
+        of(|c| matches!(c, Channel::Chat { .. })).count(),
+        robot.clone().count(),
+        robot.filter(|d| d.recalled).count(),
+    );
+}
+
+/// Steps 11-15, "the new-app way": the v1 group and robot calls, with the client (and so the
+/// token) of the classic steps.
+async fn new_app_way(target: &Target) -> Result<(), dingtalk_api::Error> {
+    println!("\n== The new-app way (api.dingtalk.com v1.0)");
+    let Some(group) = v1_group(target).await? else {
+        return Ok(());
+    };
+    let (markdown_key, card_key) = robot_posts(target, &group).await?;
+    recall(target, &group, &markdown_key).await?;
+    card_readers(target, &group, &card_key, &markdown_key).await?;
+    same_token(target);
+    Ok(())
+}
+
+/// Step 11: the group the robot posts into, made with v1 in the fake; against the real
+/// DingTalk the one named by `DINGTALK_TOUR_OPEN_CONVERSATION_ID`. `None`: skipped (the
+/// reason is printed).
+async fn v1_group(target: &Target) -> Result<Option<String>, dingtalk_api::Error> {
+    let client = &target.client;
+    let skip = |reason: &str| {
+        println!("   skipped: {reason}");
+        Ok(None)
+    };
+    let Some(tour_user) = target.tour_user.as_deref().filter(|_| target.write) else {
+        return skip("read-only; pass --write to post as the app's robot");
+    };
+    if target._fake.is_some() {
+        println!("\n11. Create a group with v1");
+        let members = [tour_user, "alice", "bob"];
+        let created = client
+            .im()
+            .create_group(im::CreateGroupRequest::new(
+                "dingtalk-api tour v1",
+                tour_user,
+                members,
+            ))
+            .await?;
         println!(
-            "\n(The fake recorded {} deliveries: {} work notices, {} chat messages.)",
-            deliveries.len(),
-            deliveries
-                .iter()
-                .filter(|d| matches!(d.channel, dingtalk_fake::Channel::WorkNotice { .. }))
-                .count(),
-            deliveries
-                .iter()
-                .filter(|d| matches!(d.channel, dingtalk_fake::Channel::Chat { .. }))
-                .count(),
+            "   created {} with {members:?}",
+            created.open_conversation_id
         );
+        println!(
+            "   its classic chatid: {}",
+            created.chatid.as_deref().unwrap_or("?")
+        );
+        return Ok(Some(created.open_conversation_id));
+    }
+    println!("\n11. The tour user's group");
+    let Some(group) = target.v1_group.clone() else {
+        return skip(
+            "set DINGTALK_TOUR_OPEN_CONVERSATION_ID to a group that DINGTALK_TOUR_USERID owns \
+             and the app's robot is in",
+        );
+    };
+    match client
+        .im()
+        .get_scene_group_info(im::GetSceneGroupInfoRequest::new(group.clone()))
+        .await
+    {
+        Ok(info) if info.owner_user_id.as_deref() == Some(tour_user) => {
+            println!("   {group}, owned by {tour_user}");
+        }
+        Ok(info) => {
+            let owner = info.owner_user_id.unwrap_or_else(|| "nobody known".into());
+            return skip(&format!(
+                "{group} is owned by {owner}, not DINGTALK_TOUR_USERID ({tour_user})"
+            ));
+        }
+        // Only scene groups answer this query; the owner of another group cannot be read.
+        Err(err) => println!("   {group} (owner not readable through v1: {err}; used as given)"),
+    }
+    Ok(Some(group))
+}
+
+/// Step 12: a markdown and an action card from the app's robot. Returns their keys.
+async fn robot_posts(
+    target: &Target,
+    group: &str,
+) -> Result<(String, String), dingtalk_api::Error> {
+    let robot = target.client.robot();
+    let robot = robot.messages();
+    println!("\n12. Post a markdown and an action card as the app's robot");
+    let markdown = robot
+        .org_group_send(OrgGroupSendRequest::new(
+            target.robot_code.clone(),
+            group,
+            RobotSampleMarkdown::new(
+                "Tour",
+                "## The new-app way\nPosted by the app's robot through **api.dingtalk.com**.",
+            ),
+        ))
+        .await?
+        .process_query_key;
+    println!("   markdown: processQueryKey {markdown}");
+    let card = robot
+        .org_group_send(OrgGroupSendRequest::new(
+            target.robot_code.clone(),
+            group,
+            RobotSampleActionCard2::new(
+                "Release 2.0",
+                "### Release 2.0\nShip it?",
+                "Ship",
+                "https://example.com/ship",
+                "Wait",
+                "https://example.com/wait",
+            ),
+        ))
+        .await?
+        .process_query_key;
+    println!("   action card: processQueryKey {card}");
+    if let Some(fake) = &target._fake {
+        fake.handle().with_state(|state| {
+            for reader in ["alice", "bob"] {
+                let _ = state.mark_robot_message_read(&card, reader);
+            }
+        });
+        println!("   (in the fake, alice and bob now read the card)");
+    }
+    Ok((markdown, card))
+}
+
+/// Step 13: recall the markdown.
+async fn recall(target: &Target, group: &str, key: &str) -> Result<(), dingtalk_api::Error> {
+    println!("\n13. Recall the markdown");
+    let recalled = target
+        .client
+        .robot()
+        .messages()
+        .org_group_recall(OrgGroupRecallRequest::new(
+            group,
+            target.robot_code.clone(),
+            [key],
+        ))
+        .await?;
+    println!(
+        "   recalled {:?}, not recalled {:?}",
+        recalled.success_result, recalled.failed_result
+    );
+    Ok(())
+}
+
+/// Step 14: who read the card (every page), and the markdown's state after the recall.
+async fn card_readers(
+    target: &Target,
+    group: &str,
+    card: &str,
+    markdown: &str,
+) -> Result<(), dingtalk_api::Error> {
+    println!("\n14. Who read the action card");
+    let query = |key: &str| {
+        OrgGroupQueryRequest::new(key)
+            .open_conversation_id(group)
+            .robot_code(target.robot_code.clone())
+    };
+    let readers = match target.client.collect_all(query(card)).await {
+        Ok(readers) => readers,
+        // DingTalk may not have the read data yet (`processQueryKey.expireTime`).
+        Err(err) if target._fake.is_none() => {
+            println!("   not available yet: {err}");
+            return Ok(());
+        }
+        Err(err) => return Err(err),
+    };
+    println!("   {} reader(s): {readers:?}", readers.len());
+    match target
+        .client
+        .robot()
+        .messages()
+        .org_group_query(query(markdown))
+        .await
+    {
+        Ok(answer) => {
+            if let Some(status) = answer.send_status {
+                println!("   the markdown is now {status}");
+            }
+        }
+        Err(err) if target._fake.is_none() => println!("   the markdown's state: {err}"),
+        Err(err) => return Err(err),
     }
     Ok(())
+}
+
+/// Step 15: the token (fake only, where the fetches can be counted).
+fn same_token(target: &Target) {
+    let Some(fake) = &target._fake else {
+        return;
+    };
+    println!("\n15. One token for both generations");
+    match fake.handle().tokens_issued() {
+        1 => {
+            println!("   1 token issued in the whole tour: classic and v1 calls shared it");
+            println!("   (same client, no second token fetch)");
+        }
+        n => println!("   the fake issued {n} tokens in the whole tour"),
+    }
 }
 
 /// Walks the tree from the root with `list_sub_v2`; returns (id, name, depth) in order.

@@ -160,6 +160,8 @@ pub struct State {
     pub media: BTreeMap<String, MediaFile>,
     pub org: Org,
     pub chats: BTreeMap<String, Chat>,
+    /// `openConversationId`s of the groups disbanded through the v1 API (gone from `chats`).
+    pub disbanded_groups: BTreeSet<String>,
     pub notices: BTreeMap<i64, Notice>,
     pub deliveries: Vec<Delivery>,
     pub unknown_params: Vec<UnknownParam>,
@@ -242,6 +244,7 @@ impl State {
             media: BTreeMap::new(),
             org,
             chats: BTreeMap::new(),
+            disbanded_groups: BTreeSet::new(),
             notices: BTreeMap::new(),
             deliveries: Vec::new(),
             unknown_params: Vec::new(),

@@ -3,13 +3,19 @@
 //!
 //! Behaviour of the fake, where DingTalk leaves it open:
 //! - `openSpaceId` is `dtv1.card//` + `;`-separated `SPACE_TYPE.spaceId` pairs; `IM_GROUP`
-//!   reaches the members of the group whose `openConversationId` it names, `IM_ROBOT` the
-//!   user it names; other space types are accepted and reach nobody. An unknown group is a
-//!   failed entry of the deliver result, not an error.
-//! - A second `create` of the same `outTrackId` answers 400 `invalidParameter.outTrackId.duplicate`;
-//!   an unknown `outTrackId` on deliver, update or streaming 400 `invalidParameter.outTrackId.notExist`.
+//!   reaches the members of the group whose `openConversationId` it names (only those of them
+//!   listed in `imGroupOpenDeliverModel.recipients` when it lists any), `IM_ROBOT` the user it
+//!   names; other space types are accepted and reach nobody. An unknown group is a failed
+//!   entry of the deliver result, not an error; an `openSpaceId` without the `dtv1.card//`
+//!   prefix answers 400 `param.openSpaceIdInvalid`.
+//! - The spec's codes: a second `create` of the same `outTrackId` answers 400
+//!   `param.cardAlreadyExist`; an unknown `outTrackId` on deliver or update 400
+//!   `param.cardNotExist`, on streaming 400 `param.stream.outTrackId`.
 //! - Update merges `cardParamMap` keys when `cardUpdateOptions.updateCardDataByKey` is true,
-//!   else replaces it. Streaming appends to (or with `isFull` replaces) the named key.
+//!   else replaces it; an update without `cardData` leaves it alone (the fake keeps no private
+//!   data), one with neither `cardData` nor `privateData` answers 400
+//!   `param.cardDataAndPrivateDataBothEmpty`. Streaming appends to (or with `isFull` replaces)
+//!   the named key.
 
 use std::collections::HashMap;
 
@@ -46,7 +52,7 @@ fn create_card(state: &mut State, call: &Call<'_>) -> Result<String, Rejection> 
     let out_track_id = call.required_str("outTrackId")?.to_string();
     if state.cards.contains_key(&out_track_id) {
         return Err(invalid(
-            "invalidParameter.outTrackId.duplicate",
+            "param.cardAlreadyExist",
             format!("outTrackId已存在: {out_track_id}"),
         ));
     }
@@ -76,27 +82,42 @@ fn deliver_card(
 ) -> Result<Value, Rejection> {
     if !state.cards.contains_key(out_track_id) {
         return Err(invalid(
-            "invalidParameter.outTrackId.notExist",
+            "param.cardNotExist",
             format!("卡片不存在: {out_track_id}"),
         ));
     }
     let open_space_id = call.required_str("openSpaceId")?;
-    let spaces = open_space_id.strip_prefix("dtv1.card//").ok_or_else(|| {
-        invalid(
-            "invalidParameter.openSpaceId.invalid",
-            "openSpaceId须以dtv1.card//开头",
-        )
-    })?;
+    let spaces = open_space_id
+        .strip_prefix("dtv1.card//")
+        .ok_or_else(|| invalid("param.openSpaceIdInvalid", "openSpaceId须以dtv1.card//开头"))?;
     let card_params = state
         .cards
         .get(out_track_id)
         .map(|c| Value::Object(c.params.clone()))
         .unwrap_or(Value::Null);
+    // Only these group members receive the card, when the call names any.
+    let chosen: Vec<String> = call
+        .value("imGroupOpenDeliverModel")
+        .and_then(|m| m.get("recipients"))
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
     let mut results = Vec::new();
     for space in spaces.split(';').filter(|s| !s.is_empty()) {
         let (kind, id) = space.split_once('.').unwrap_or((space, ""));
         let recipients: Option<Vec<String>> = match kind {
-            "IM_GROUP" => state.chat_by_open_id(id).map(|chat| chat.members.clone()),
+            "IM_GROUP" => state.chat_by_open_id(id).map(|chat| {
+                chat.members
+                    .iter()
+                    .filter(|m| chosen.is_empty() || chosen.contains(m))
+                    .cloned()
+                    .collect()
+            }),
             "IM_ROBOT" => state
                 .org
                 .users
@@ -144,14 +165,17 @@ fn create_and_deliver(state: &mut State, call: &Call<'_>) -> Result<Value, Rejec
     Ok(json!({"outTrackId": out_track_id, "deliverResults": results}))
 }
 
-fn card_mut<'s>(state: &'s mut State, call: &Call<'_>) -> Result<&'s mut Card, Rejection> {
+/// The card of the call's `outTrackId`; an unknown one answers `unknown_code`.
+fn card_mut<'s>(
+    state: &'s mut State,
+    call: &Call<'_>,
+    unknown_code: &str,
+) -> Result<&'s mut Card, Rejection> {
     let out_track_id = call.required_str("outTrackId")?;
-    state.cards.get_mut(out_track_id).ok_or_else(|| {
-        invalid(
-            "invalidParameter.outTrackId.notExist",
-            format!("卡片不存在: {out_track_id}"),
-        )
-    })
+    state
+        .cards
+        .get_mut(out_track_id)
+        .ok_or_else(|| invalid(unknown_code, format!("卡片不存在: {out_track_id}")))
 }
 
 fn update(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
@@ -160,12 +184,19 @@ fn update(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
         .and_then(|o| o.get("updateCardDataByKey"))
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let params = param_map(call);
-    let card = card_mut(state, call)?;
-    if by_key {
-        card.params.extend(params);
-    } else {
-        card.params = params;
+    if call.value("cardData").is_none() && call.value("privateData").is_none() {
+        return Err(invalid(
+            "param.cardDataAndPrivateDataBothEmpty",
+            "cardData和privateData不能同时为空",
+        ));
+    }
+    let params = call.value("cardData").map(|_| param_map(call));
+    let card = card_mut(state, call, "param.cardNotExist")?;
+    match params {
+        Some(params) if by_key => card.params.extend(params),
+        Some(params) => card.params = params,
+        // Only private data changed; the fake keeps public data only.
+        None => {}
     }
     Ok(json!(true))
 }
@@ -181,7 +212,7 @@ fn streaming(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
         "isFinalize": call.bool("isFinalize").unwrap_or(false),
         "guid": call.str("guid"),
     });
-    let card = card_mut(state, call)?;
+    let card = card_mut(state, call, "param.stream.outTrackId")?;
     let text = match (full, card.params.get(&key).and_then(Value::as_str)) {
         (false, Some(previous)) => format!("{previous}{content}"),
         _ => content,

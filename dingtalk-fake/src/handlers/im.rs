@@ -4,13 +4,20 @@
 //! Behaviour of the fake, where DingTalk leaves it open:
 //! - `group/create`: like classic `chat/create` (name 1-20 characters, the owner among the
 //!   members, members the organisation knows); answers both ids.
-//! - `sceneGroup/create`: any `template_id`; the owner joins the members. `sceneGroup/update`
-//!   changes title, owner and icon; `member/add` / `member/delete` change members (the owner
-//!   cannot be removed: 400 `invalidParameter`). `chat/scenegroup/disband` removes the group.
-//! - Unknown `openConversationId`: 400 `invalidParameter.openConversationId.notExist`; unknown
-//!   `chatId`: 400 `invalidParameter.chatId.notExist`.
-//! - `sceneGroups/members/batchQuery` pages the members in join order; `nextToken` is the
-//!   offset of the next member as text.
+//! - `sceneGroup/create`: any `template_id`; the owner joins the members; an owner or member
+//!   the organisation does not know answers 400 `member.notFound` (the spec's code). A second
+//!   create with the same `uuid` answers the group the first one made (the spec's
+//!   deduplication). `management_options` are stored by wire name in the chat's settings.
+//! - `sceneGroup/update` changes title, owner (by `owner_user_id` or `owner_union_id`), icon
+//!   and settings, and answers `{"success": true}`; `member/add` / `member/delete` change
+//!   members by `user_ids` and `union_ids` (the owner cannot be removed: 400
+//!   `invalidParameter`). `chat/scenegroup/disband` removes the group and remembers its id in
+//!   [`State::disbanded_groups`] (robot sends into it then answer `group.disbanded`).
+//! - Unknown (or disbanded) `openConversationId`: 400
+//!   `invalidParameter.openConversationId.notExist`; unknown `chatId`: 400 `invalideChatId`
+//!   (sic, the spec's code).
+//! - `sceneGroups/members/batchQuery` pages the members in join order, with their names in
+//!   `staffIdNickMap`; `nextToken` is the offset of the next member as text.
 
 use std::collections::HashMap;
 
@@ -56,6 +63,35 @@ fn new_ids(state: &mut State) -> (String, String) {
 
 fn known(state: &State, userids: &[String]) -> Result<(), Rejection> {
     check_known(state, userids).map_err(|r| invalid("invalidParameter.userId.notExist", r.errmsg))
+}
+
+/// The userids of a call's `user_ids` plus those of its `union_ids`; an unknown unionId
+/// answers `code`.
+fn people(state: &State, call: &Call<'_>, code: &str) -> Result<Vec<String>, Rejection> {
+    let mut userids = call.strings("user_ids");
+    for unionid in call.strings("union_ids") {
+        userids.push(userid_of_union(state, &unionid, code)?);
+    }
+    Ok(dedup(userids))
+}
+
+fn userid_of_union(state: &State, unionid: &str, code: &str) -> Result<String, Rejection> {
+    state
+        .org
+        .users
+        .values()
+        .find(|u| u.unionid == unionid)
+        .map(|u| u.userid.clone())
+        .ok_or_else(|| invalid(code, format!("用户不存在: {unionid}")))
+}
+
+/// Merges a `management_options` object into the chat's settings, flag by flag.
+fn store_options(call: &Call<'_>, settings: &mut std::collections::BTreeMap<String, Value>) {
+    if let Some(Value::Object(options)) = call.value("management_options") {
+        for (name, value) in options {
+            settings.insert(name.clone(), value.clone());
+        }
+    }
 }
 
 /// The chat of the call's open conversation id (`open_conversation_id` in the snake_case
@@ -127,10 +163,23 @@ fn create_scene_group(state: &mut State, call: &Call<'_>) -> Result<Value, Rejec
             format!("群名称须为1到{MAX_TITLE_CHARS}个字符"),
         ));
     }
+    let uuid = call.str("uuid").filter(|u| !u.is_empty());
+    if let Some(uuid) = uuid {
+        let existing = state
+            .chats
+            .values()
+            .find(|c| c.settings.get("uuid").and_then(Value::as_str) == Some(uuid));
+        if let Some(chat) = existing {
+            return Ok(json!({
+                "open_conversation_id": chat.open_conversation_id,
+                "chat_id": chat.chatid,
+            }));
+        }
+    }
     let mut members = vec![owner.clone()];
     members.extend(call.strings("user_ids"));
     let members = dedup(members);
-    known(state, &members)?;
+    check_known(state, &members).map_err(|r| invalid("member.notFound", r.errmsg))?;
     let (chatid, open_conversation_id) = new_ids(state);
     let mut settings = std::collections::BTreeMap::new();
     settings.insert("template_id".to_string(), json!(template_id));
@@ -141,6 +190,10 @@ fn create_scene_group(state: &mut State, call: &Call<'_>) -> Result<Value, Rejec
     if let Some(icon) = call.str("icon") {
         settings.insert("icon".to_string(), json!(icon));
     }
+    if let Some(uuid) = uuid {
+        settings.insert("uuid".to_string(), json!(uuid));
+    }
+    store_options(call, &mut settings);
     state.chats.insert(
         chatid.clone(),
         Chat {
@@ -157,12 +210,29 @@ fn create_scene_group(state: &mut State, call: &Call<'_>) -> Result<Value, Rejec
 }
 
 fn update_scene_group(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
-    let owner = call.str("owner_user_id").map(str::to_string);
-    if let Some(owner) = &owner {
-        known(state, std::slice::from_ref(owner))?;
+    let owner = match (call.str("owner_user_id"), call.str("owner_union_id")) {
+        (Some(userid), _) => {
+            known(state, &[userid.to_string()])?;
+            Some(userid.to_string())
+        }
+        (None, Some(unionid)) => Some(userid_of_union(
+            state,
+            unionid,
+            "invalidParameter.userId.notExist",
+        )?),
+        (None, None) => None,
+    };
+    let title = call.str("title");
+    if let Some(title) = title
+        && (title.trim().is_empty() || title.chars().count() > MAX_TITLE_CHARS)
+    {
+        return Err(invalid(
+            "invalidParameter.title.invalid",
+            format!("群名称须为1到{MAX_TITLE_CHARS}个字符"),
+        ));
     }
     let chat = chat_of(state, call)?;
-    if let Some(title) = call.str("title") {
+    if let Some(title) = title {
         chat.name = title.to_string();
     }
     if let Some(owner) = owner {
@@ -174,11 +244,12 @@ fn update_scene_group(state: &mut State, call: &Call<'_>) -> Result<Value, Rejec
     if let Some(icon) = call.str("icon") {
         chat.settings.insert("icon".to_string(), json!(icon));
     }
-    Ok(json!({"open_conversation_id": chat.open_conversation_id}))
+    store_options(call, &mut chat.settings);
+    Ok(json!({"success": true}))
 }
 
 fn add_members(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
-    let added = dedup(call.strings("user_ids"));
+    let added = people(state, call, "invalidParameter.userId.notExist")?;
     known(state, &added)?;
     let chat = chat_of(state, call)?;
     for userid in added {
@@ -190,7 +261,7 @@ fn add_members(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
 }
 
 fn remove_members(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
-    let removed = call.strings("user_ids");
+    let removed = people(state, call, "invalidParameter.userId.notExist")?;
     let chat = chat_of(state, call)?;
     if removed.contains(&chat.owner) {
         return Err(invalid("invalidParameter", "不能移除群主"));
@@ -200,19 +271,19 @@ fn remove_members(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection
 }
 
 fn disband(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
-    let chatid = chat_of(state, call)?.chatid.clone();
+    let chat = chat_of(state, call)?;
+    let (chatid, open_conversation_id) = (chat.chatid.clone(), chat.open_conversation_id.clone());
     state.chats.remove(&chatid);
+    state.disbanded_groups.insert(open_conversation_id);
     Ok(json!({"success": true}))
 }
 
 fn convert_chat_id(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
     let chatid = call.required_str("chatId")?;
-    let chat = state.chats.get(chatid).ok_or_else(|| {
-        invalid(
-            "invalidParameter.chatId.notExist",
-            format!("群会话不存在: {chatid}"),
-        )
-    })?;
+    let chat = state
+        .chats
+        .get(chatid)
+        .ok_or_else(|| invalid("invalideChatId", format!("群会话不存在: {chatid}")))?;
     Ok(json!({"openConversationId": chat.open_conversation_id}))
 }
 
@@ -242,12 +313,20 @@ fn members(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
         })?,
         None => 0,
     };
-    let chat = chat_of(state, call)?;
+    let chat = chat_of(state, call)?.clone();
     let page: Vec<&String> = chat.members.iter().skip(start).take(size).collect();
+    let names: serde_json::Map<String, Value> = page
+        .iter()
+        .filter_map(|userid| {
+            let user = state.org.users.get(userid.as_str())?;
+            Some(((*userid).clone(), json!(user.name)))
+        })
+        .collect();
     let next = start + page.len();
     let has_more = next < chat.members.len();
     let mut answer = json!({
         "memberUserIds": page,
+        "staffIdNickMap": names,
         "hasMore": has_more,
         "success": true,
     });

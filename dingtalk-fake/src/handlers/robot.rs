@@ -9,9 +9,13 @@
 //! - A group send reaches every member; a one-to-one send the users the organisation knows
 //!   (unknown ones come back in `invalidStaffIdList`); more than 20 users answer 400
 //!   `invalidParameter.userIds.overMax`.
+//! - A group the fake does not know answers 400 `invalid.openConversationId` on sends and
+//!   `illegal.openconevrsation.id` (sic) on the robot list, and a group disbanded through
+//!   the v1 API 400 `group.disbanded` (the spec's codes).
 //! - Recalling marks the message and its deliveries recalled; an unknown key is listed in
 //!   `failedResult`. Read status lists the readers marked with
-//!   [`State::mark_robot_message_read`] (nobody has read a fresh message).
+//!   [`State::mark_robot_message_read`] (nobody has read a fresh message); a recalled message
+//!   reports `sendStatus` `RECALLED` and keeps its readers.
 
 use std::collections::HashMap;
 
@@ -119,20 +123,26 @@ fn record(
     key
 }
 
-fn group_members(state: &State, call: &Call<'_>) -> Result<(String, Vec<String>), Rejection> {
+/// The group of the call's `openConversationId` and its members; an unknown group answers
+/// `unknown_code`, a disbanded one `group.disbanded`.
+fn group_members(
+    state: &State,
+    call: &Call<'_>,
+    unknown_code: &str,
+) -> Result<(String, Vec<String>), Rejection> {
     let cid = call.required_str("openConversationId")?;
-    let chat = state.chat_by_open_id(cid).ok_or_else(|| {
-        invalid(
-            "invalidParameter.openConversationId.notExist",
-            format!("群会话不存在: {cid}"),
-        )
-    })?;
+    if state.disbanded_groups.contains(cid) {
+        return Err(invalid("group.disbanded", format!("群已解散: {cid}")));
+    }
+    let chat = state
+        .chat_by_open_id(cid)
+        .ok_or_else(|| invalid(unknown_code, format!("群会话不存在: {cid}")))?;
     Ok((cid.to_string(), chat.members.clone()))
 }
 
 fn group_send(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
     let robot = check_robot(state, call)?;
-    let (cid, members) = group_members(state, call)?;
+    let (cid, members) = group_members(state, call, "invalid.openConversationId")?;
     let message = message(call)?;
     let key = record(state, robot, Some(cid), members, message);
     Ok(json!({"processQueryKey": key}))
@@ -282,7 +292,7 @@ fn oto_read_status(state: &mut State, call: &Call<'_>) -> Result<Value, Rejectio
 }
 
 fn robots_in_group(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
-    group_members(state, call)?;
+    group_members(state, call, "illegal.openconevrsation.id")?;
     Ok(json!({
         "chatbotInstanceVOList": [{
             "robotCode": state.robot_code,

@@ -2,12 +2,19 @@
 //! profile (`/v1.0/contact/users/{unionId}` with a user token).
 //!
 //! Behaviour of the fake, where DingTalk leaves it open:
-//! - A task belongs to the `unionId` of its path; `get`, `update`, `delete` of another owner's
-//!   or an unknown task answer 404 `invalidRequest.resource.notFound`. Ids are `task` + digits;
-//!   times are milliseconds of a fake clock that starts at 2026-01-01.
-//! - The same `sourceId` for the same owner answers the existing task (idempotent create).
-//! - `tasks/list` and `org/tasks/query` list the owner's tasks whose `done` matches `isDone`
-//!   (all when absent), newest first, 50 per page; `nextToken` is the offset as text.
+//! - A task belongs to the `unionId` of its path. Another owner's or an unknown task answers,
+//!   with the spec's codes, 400 `todo.taskUpdate.paramError` on `update`, 400
+//!   `todo.taskDelete.paramError` on `delete`, 400 `todo.taskExecutorStatusUpdate.paramError`
+//!   on `executorStatus`, and 404 `invalidRequest.resource.notFound` on `get` (no page names
+//!   its code). Ids are `task` + digits; times are milliseconds of a fake clock that starts at
+//!   2026-01-01.
+//! - A second create with the same `sourceId` for the same owner answers 400
+//!   `todo.taskCreate.paramError` ("task exist"), as the spec says.
+//! - `executorStatus` sets the listed executors' states and keeps the others' (kept in the
+//!   task as `executorStatus`, which `get` does not answer: the spec's task has no such field).
+//! - `tasks/list` lists the owner's tasks, `org/tasks/query` those of them created with a
+//!   `detailUrl` (the spec's organisation tasks), whose `done` matches `isDone` (all when
+//!   absent), newest first, 50 per page; `nextToken` is the offset as text.
 
 use std::collections::HashMap;
 
@@ -32,7 +39,7 @@ pub fn register(handlers: &mut HashMap<&'static str, Handler>) {
         executor_status,
     );
     handlers.insert("POST /v1.0/todo/users/{unionId}/tasks/list", list);
-    handlers.insert("POST /v1.0/todo/users/{unionId}/org/tasks/query", list);
+    handlers.insert("POST /v1.0/todo/users/{unionId}/org/tasks/query", org_list);
     handlers.insert("GET /v1.0/contact/users/{unionId}", me);
 }
 
@@ -40,18 +47,32 @@ fn now(state: &mut State) -> i64 {
     EPOCH_MS + i64::try_from(state.next_id()).unwrap_or(0) * 1_000
 }
 
-fn not_found(task_id: &str) -> Rejection {
-    Rejection::v1(
-        404,
-        "invalidRequest.resource.notFound",
-        format!("待办不存在: {task_id}"),
-    )
+/// How a call refuses a task that is not there (or not the path owner's).
+#[derive(Clone, Copy)]
+enum Missing {
+    Get,
+    Update,
+    Delete,
+    ExecutorStatus,
+}
+
+fn not_found(task_id: &str, missing: Missing) -> Rejection {
+    let message = format!("task not exist: {task_id}");
+    match missing {
+        Missing::Get => Rejection::v1(404, "invalidRequest.resource.notFound", message),
+        Missing::Update => Rejection::v1(400, "todo.taskUpdate.paramError", message),
+        Missing::Delete => Rejection::v1(400, "todo.taskDelete.paramError", message),
+        Missing::ExecutorStatus => {
+            Rejection::v1(400, "todo.taskExecutorStatusUpdate.paramError", message)
+        }
+    }
 }
 
 /// The task of the path, if `unionId` owns it.
 fn owned<'s>(
     state: &'s mut State,
     call: &Call<'_>,
+    missing: Missing,
 ) -> Result<&'s mut Map<String, Value>, Rejection> {
     let owner = call.required_str("unionId")?;
     let task_id = call.required_str("taskId")?;
@@ -59,7 +80,7 @@ fn owned<'s>(
         .todos
         .get_mut(task_id)
         .filter(|task| task.get("owner").and_then(Value::as_str) == Some(owner))
-        .ok_or_else(|| not_found(task_id))
+        .ok_or_else(|| not_found(task_id, missing))
 }
 
 /// Fields a create or update may set, copied as sent.
@@ -85,8 +106,12 @@ fn create(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
             t.get("owner").and_then(Value::as_str) == Some(&owner)
                 && t.get("sourceId").and_then(Value::as_str) == Some(source)
         });
-        if let Some(task) = existing {
-            return Ok(public(task));
+        if existing.is_some() {
+            return Err(Rejection::v1(
+                400,
+                "todo.taskCreate.paramError",
+                format!("task exist: sourceId {source}"),
+            ));
         }
     }
     let id = format!("task{}", state.next_id());
@@ -123,39 +148,65 @@ fn public(task: &Map<String, Value>) -> Value {
 }
 
 fn get(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
-    Ok(public(owned(state, call)?))
+    Ok(public(owned(state, call, Missing::Get)?))
 }
 
 fn update(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
     let time = now(state);
-    let task = owned(state, call)?;
+    let task = owned(state, call, Missing::Update)?;
     for name in EDITABLE.iter().chain(&["done"]) {
         if let Some(value) = call.value(name) {
             task.insert((*name).into(), value.clone());
         }
     }
     task.insert("modifiedTime".into(), json!(time));
-    Ok(json!({"result": true}))
+    // The spec's `envelope: result`: the pipeline puts this flag under `result`.
+    Ok(json!(true))
 }
 
 fn delete(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
-    owned(state, call)?;
+    owned(state, call, Missing::Delete)?;
     let task_id = call.required_str("taskId")?;
     state.todos.remove(task_id);
     Ok(json!({"result": true, "requestId": format!("fakereq{}", task_id)}))
 }
 
 fn executor_status(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
-    let statuses = call
+    let changes: Vec<Value> = call
         .value("executorStatusList")
+        .and_then(Value::as_array)
         .cloned()
-        .unwrap_or(Value::Null);
-    let task = owned(state, call)?;
-    task.insert("executorStatus".into(), statuses);
-    Ok(json!({"result": true}))
+        .unwrap_or_default();
+    let task = owned(state, call, Missing::ExecutorStatus)?;
+    let mut statuses: Vec<Value> = task
+        .get("executorStatus")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for change in changes {
+        match statuses
+            .iter_mut()
+            .find(|s| s.get("id") == change.get("id"))
+        {
+            Some(status) => *status = change,
+            None => statuses.push(change),
+        }
+    }
+    task.insert("executorStatus".into(), Value::Array(statuses));
+    // Under `result`, as for `update`.
+    Ok(json!(true))
 }
 
 fn list(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
+    list_of(state, call, false)
+}
+
+/// Organisation tasks: those created with a `detailUrl`.
+fn org_list(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
+    list_of(state, call, true)
+}
+
+fn list_of(state: &mut State, call: &Call<'_>, org_only: bool) -> Result<Value, Rejection> {
     let owner = call.required_str("unionId")?.to_string();
     let done = call.bool("isDone");
     let start: usize = call
@@ -167,6 +218,7 @@ fn list(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
         .todos
         .values()
         .filter(|t| t.get("owner").and_then(Value::as_str) == Some(&owner))
+        .filter(|t| !org_only || t.contains_key("detailUrl"))
         .filter(|t| done.is_none_or(|d| t.get("done").and_then(Value::as_bool) == Some(d)))
         .collect();
     tasks.sort_by_key(|t| std::cmp::Reverse(t.get("createdTime").and_then(Value::as_i64)));
@@ -180,6 +232,7 @@ fn list(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
                 "taskId": t.get("id"),
                 "subject": t.get("subject"),
                 "dueTime": t.get("dueTime"),
+                "detailUrl": t.get("detailUrl"),
                 "priority": t.get("priority"),
                 "createdTime": t.get("createdTime"),
                 "modifiedTime": t.get("modifiedTime"),
