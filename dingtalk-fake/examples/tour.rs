@@ -6,7 +6,8 @@
 //! result, a group chat with a text and an action card, and who read the card. Then the
 //! new-app way (api.dingtalk.com v1.0) with the same client and token: a group made with v1,
 //! a markdown and an action card posted by the app's robot, the markdown recalled, and who
-//! read the card.
+//! read the card. Last, receiving: the app subscribes in Stream mode, creates a user and
+//! sees the `user_add_org` event arrive, and answers what a user writes to its robot.
 //!
 //! With `DINGTALK_APP_KEY` and `DINGTALK_APP_SECRET` set it talks to the real DingTalk and
 //! runs only the read-only steps. The writing steps run there only with `--write`, and then
@@ -142,6 +143,7 @@ async fn tour(target: &Target) -> Result<(), dingtalk_api::Error> {
         classic_writes(target, tour_user, &departments).await?;
     }
     new_app_way(target).await?;
+    receiving(target).await?;
     fake_summary(target);
     Ok(())
 }
@@ -548,6 +550,147 @@ fn same_token(target: &Target) {
         }
         n => println!("   the fake issued {n} tokens in the whole tour"),
     }
+}
+
+/// What the tour's Stream handler saw, for the steps to wait on.
+#[derive(Clone)]
+struct Inbox {
+    client: Client,
+    events: tokio::sync::mpsc::UnboundedSender<dingtalk_api::events::Received>,
+    replies: tokio::sync::mpsc::UnboundedSender<String>,
+}
+
+impl dingtalk_api::stream::StreamHandler for Inbox {
+    async fn on_event(
+        &self,
+        received: dingtalk_api::events::Received,
+    ) -> Result<(), dingtalk_api::stream::HandlerError> {
+        let _ = self.events.send(received);
+        Ok(())
+    }
+
+    async fn on_bot_message(
+        &self,
+        message: dingtalk_api::events::BotMessage,
+    ) -> Result<(), dingtalk_api::stream::HandlerError> {
+        let text = message.plain_text().unwrap_or_default();
+        let reply = format!(
+            "Hi {}, you wrote \"{text}\"",
+            message.sender_nick.clone().unwrap_or_default()
+        );
+        message
+            .reply_session(
+                &self.client,
+                dingtalk_api::robot::webhook::RobotText::new(reply.clone()),
+            )
+            .await?;
+        let _ = self.replies.send(reply);
+        Ok(())
+    }
+}
+
+/// Steps 16-18, receiving: the app subscribes in Stream mode, creates a user and sees the
+/// `user_add_org` event arrive, and answers what a user writes to its robot. Against the
+/// fake only (the real app would need Stream mode switched on in the console).
+async fn receiving(target: &Target) -> Result<(), dingtalk_api::Error> {
+    use dingtalk_api::events::Event;
+    use dingtalk_api::stream::StreamClient;
+    let Some(fake) = &target._fake else {
+        println!(
+            "\n== Receiving: skipped against the real DingTalk (run against the fake to see it)"
+        );
+        return Ok(());
+    };
+    println!("\n== Receiving (Stream mode: a WebSocket the app opens, no public URL)");
+    let (events, mut event_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (replies, mut reply_rx) = tokio::sync::mpsc::unbounded_channel();
+    let inbox = Inbox {
+        client: target.client.clone(),
+        events,
+        replies,
+    };
+    let stream = StreamClient::builder(&target.client)
+        .events()
+        .bot_messages()
+        .build();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn({
+        let stream = stream.clone();
+        async move { stream.run(inbox, stopped).await }
+    });
+    let wait = Duration::from_secs(10);
+    println!("\n16. Subscribe to events and robot messages");
+    let connected = async {
+        while fake.handle().stream_state().0 == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    if tokio::time::timeout(wait, connected).await.is_err() {
+        println!(
+            "   the Stream connection did not open within {} s",
+            wait.as_secs()
+        );
+        return Ok(());
+    }
+    println!("   connected: gateway/connections/open gave a ticket, then the WebSocket opened");
+
+    println!("\n17. Create a user; the address-book event arrives");
+    let created = target
+        .client
+        .contact()
+        .user()
+        .create_v2(
+            user::CreateV2Request::new("Stream Newcomer", "13900000099", [1]).userid("streamnew"),
+        )
+        .await?;
+    let new_userid = created.userid.unwrap_or_default();
+    // Events that happened before the connection (step 4's user) waited at DingTalk and
+    // arrive first: delivery is at least once, handling exactly once.
+    loop {
+        let Ok(Some(received)) = tokio::time::timeout(wait, event_rx.recv()).await else {
+            println!("   no event within {} s", wait.as_secs());
+            break;
+        };
+        let Event::UserAddOrg(added) = &received.event else {
+            println!("   also received {}", received.meta.event_type);
+            continue;
+        };
+        if added.user_id.contains(&new_userid) {
+            println!(
+                "   {} for {:?} (event {}), handled and ACKed once",
+                received.meta.event_type,
+                added.user_id,
+                received.meta.event_id.unwrap_or_default()
+            );
+            break;
+        }
+        println!(
+            "   first, one that waited for the connection: {} for {:?} (step 4)",
+            received.meta.event_type, added.user_id
+        );
+    }
+
+    println!("\n18. A user writes to the app's robot; it answers in the chat");
+    if let Err(err) = fake
+        .handle()
+        .user_writes_to_robot("alice", "what is on today?")
+        .await
+    {
+        println!("   {err}");
+    } else {
+        match tokio::time::timeout(wait, reply_rx.recv()).await {
+            Ok(Some(reply)) => println!("   replied through the session webhook: {reply}"),
+            _ => println!("   no reply within {} s", wait.as_secs()),
+        }
+    }
+    let _ = stop.send(());
+    let _ = running.await;
+    let stats = stream.stats();
+    println!(
+        "   stream: {} connection(s), {} push(es) handled, {} duplicate(s)",
+        stats.connections, stats.handled, stats.duplicates
+    );
+    Ok(())
 }
 
 /// Walks the tree from the root with `list_sub_v2`; returns (id, name, depth) in order.

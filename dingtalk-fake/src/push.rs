@@ -168,19 +168,25 @@ pub(crate) async fn check_url(
     subscription: &CallbackSubscription,
 ) -> Result<(), Rejection> {
     let corp_id = lock(&shared.state).org.corp_id.clone();
-    shared
+    let outcome = shared
         .push
         .sender
         .post(subscription, &corp_id, "check_url", &json!({}))
-        .await
-        .map_err(|why| {
-            let errcode = if why.contains("unreachable") {
-                71012
-            } else {
-                71009
-            };
-            Rejection::new(errcode, format!("回调地址检查失败: {why}"))
-        })
+        .await;
+    lock(&shared.push.sender.log).push(PushRecord {
+        event_type: "check_url".into(),
+        url: subscription.url.clone(),
+        delivered: outcome.is_ok(),
+        error: outcome.clone().err(),
+    });
+    outcome.map_err(|why| {
+        let errcode = if why.contains("unreachable") {
+            71012
+        } else {
+            71009
+        };
+        Rejection::new(errcode, format!("回调地址检查失败: {why}"))
+    })
 }
 
 /// Pushes the events the last call queued in `State::outbox`.

@@ -282,11 +282,53 @@ fn update(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
         ));
     }
 
-    // Every check passed: apply.
+    // Every check passed: apply, and say what changed as DingTalk's chat events do.
+    let added: Vec<String> = members
+        .iter()
+        .filter(|m| !chat.members.contains(m))
+        .cloned()
+        .collect();
+    let removed: Vec<String> = chat
+        .members
+        .iter()
+        .filter(|m| !members.contains(m))
+        .cloned()
+        .collect();
+    let owner_changed = new_owner != chat.owner;
+    let renamed = name.is_some_and(|n| n != chat.name);
     chat.members = members;
     chat.owner = new_owner;
     if let Some(name) = name {
         chat.name = name.to_string();
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let base = json!({
+        "timeStamp": now,
+        "chatId": chat.chatid,
+        "openConversationId": chat.open_conversation_id,
+        "operator": chat.owner,
+    });
+    let with = |extra: Value| {
+        let mut payload = base.clone();
+        if let (Some(payload), Value::Object(extra)) = (payload.as_object_mut(), extra) {
+            payload.extend(extra);
+        }
+        payload
+    };
+    let mut events = Vec::new();
+    if !added.is_empty() {
+        events.push(("chat_add_member", with(json!({"userId": added}))));
+    }
+    if !removed.is_empty() {
+        events.push(("chat_remove_member", with(json!({"userId": removed}))));
+    }
+    if owner_changed {
+        events.push(("chat_update_owner", with(json!({"owner": chat.owner}))));
+    }
+    if renamed {
+        events.push(("chat_update_title", with(json!({"title": chat.name}))));
     }
     if let Some(ban) = call.bool("isBan")
         && call.i64("chatBannedType").is_none()
@@ -308,6 +350,9 @@ fn update(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
         }
         extids.retain(|e| !del_ext.contains(e));
         chat.settings.insert("extidlist".into(), json!(extids));
+    }
+    for (event_type, payload) in events {
+        state.emit(event_type, payload);
     }
     Ok(Value::Null)
 }

@@ -660,13 +660,24 @@ fn create(
 fn user_create(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
     let changes = legacy_changes(call)?;
     let (userid, unionid) = create(&mut state.org, call.str("userid"), changes)?;
+    state.emit("user_add_org", user_event(&[&userid]));
     Ok(json!({"userid": userid, "unionId": unionid}))
+}
+
+/// The payload of the address-book user events: `timeStamp` (a string, as on the pages)
+/// and the userids.
+fn user_event(userids: &[&str]) -> Value {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    json!({"timeStamp": now.to_string(), "userId": userids})
 }
 
 /// `POST /topapi/v2/user/create`.
 fn user_create_v2(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
     let changes = v2_changes(call);
     let (userid, unionid) = create(&mut state.org, call.str("userid"), changes)?;
+    state.emit("user_add_org", user_event(&[&userid]));
     Ok(json!({"userid": userid, "unionId": unionid}))
 }
 
@@ -683,6 +694,7 @@ fn update(org: &mut Org, userid: &str, changes: Changes) -> Result<(), Rejection
 fn user_update(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
     let userid = call.required_str("userid")?;
     update(&mut state.org, userid, legacy_changes(call)?)?;
+    state.emit("user_modify_org", user_event(&[userid]));
     Ok(Value::Null)
 }
 
@@ -690,6 +702,7 @@ fn user_update(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
 fn user_update_v2(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
     let userid = call.required_str("userid")?;
     update(&mut state.org, userid, v2_changes(call))?;
+    state.emit("user_modify_org", user_event(&[userid]));
     Ok(Value::Null)
 }
 
@@ -700,6 +713,7 @@ fn user_delete(state: &mut State, call: &Call<'_>) -> Result<Value, Rejection> {
         .org
         .remove_user(userid)
         .ok_or_else(|| no_user(userid))?;
+    state.emit("user_leave_org", user_event(&[userid]));
     Ok(Value::Null)
 }
 
