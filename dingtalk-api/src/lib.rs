@@ -1,21 +1,5 @@
-//! Typed client for the DingTalk (钉钉) Open Platform server API.
-//!
-//! Every endpoint is generated from the YAML spec in `api-spec/`; this crate adds the
-//! runtime: [`Client`] (credentials, HTTP, token cache), one generic execution path, and
-//! typed errors.
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), dingtalk_api::Error> {
-//! use dingtalk_api::Client;
-//! use dingtalk_api::contact::user::GetV2Request;
-//!
-//! let client = Client::new("app key", "app secret")?;
-//! // The access token is fetched, cached and refreshed for you.
-//! let user = client.contact().user().get_v2(GetV2Request::new("manager4220")).await?;
-//! println!("{:?}", user.name);
-//! # Ok(())
-//! # }
-//! ```
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 #[doc(hidden)]
@@ -23,6 +7,7 @@ pub mod decode;
 pub mod endpoint;
 pub mod error;
 #[cfg(feature = "events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
 pub mod events;
 #[cfg(feature = "rate-limit")]
 mod limit;
@@ -30,13 +15,16 @@ pub mod paging;
 #[cfg(feature = "redis")]
 mod redis_link;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis_store;
 pub mod retry;
 #[cfg(feature = "robot")]
+#[cfg_attr(docsrs, doc(cfg(feature = "robot")))]
 pub mod robot_webhook;
 #[cfg(any(feature = "robot", feature = "events"))]
 mod signing;
 #[cfg(feature = "stream")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
 pub mod stream;
 pub mod token;
 #[doc(hidden)]

@@ -5,7 +5,7 @@
 //! refused it with a code whose spec entry says `retry: backoff` (system busy, a QPS limit),
 //! or HTTP 429. After a timeout, a dropped connection, a 5xx or an answer that cannot be
 //! read, the outcome is unknown, and the caller gets
-//! [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown) instead of a duplicate.
+//! [`Error::OutcomeUnknown`] instead of a duplicate.
 //!
 //! Which codes are retried, how long to wait and how often comes from the spec's error list
 //! (`retry`, `wait`, `max_retries` in `api-spec/errors.yaml`), through the generated table:

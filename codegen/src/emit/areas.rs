@@ -94,6 +94,19 @@ pub fn cfg_for(area: &str, gated: &BTreeMap<String, BTreeSet<String>>) -> TokenS
     }
 }
 
+/// [`cfg_for`] for an item (a module, a method), also marking it in the docs (docs.rs builds
+/// with `--cfg docsrs`) as available with the feature.
+pub fn item_cfg_for(area: &str, gated: &BTreeMap<String, BTreeSet<String>>) -> TokenStream {
+    if gated.contains_key(area) {
+        quote! {
+            #[cfg(feature = #area)]
+            #[cfg_attr(docsrs, doc(cfg(feature = #area)))]
+        }
+    } else {
+        quote! {}
+    }
+}
+
 /// The `[features]` lines `dingtalk-api/Cargo.toml` must hold between its area markers.
 pub fn cargo_feature_lines(gated: &BTreeMap<String, BTreeSet<String>>) -> String {
     let mut out = String::new();

@@ -167,7 +167,7 @@ fn module_tree(spec: &Spec, gated: &Gated) -> TokenStream {
         .children
         .iter()
         .map(|(name, child)| {
-            let cfg = areas::cfg_for(name, gated);
+            let cfg = areas::item_cfg_for(name, gated);
             let module = tree_module(name, child, std::slice::from_ref(name));
             quote! { #cfg #module }
         })
@@ -231,7 +231,7 @@ fn accessors(
             let doc = format!(" The `{}` endpoints.", module.join("::"));
             // Only top-level accessors need the feature; inside a gated module it is implied.
             let cfg = if path.is_empty() {
-                areas::cfg_for(name, gated)
+                areas::item_cfg_for(name, gated)
             } else {
                 quote! {}
             };
