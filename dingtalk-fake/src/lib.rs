@@ -24,6 +24,7 @@ mod auth;
 mod check;
 mod faults;
 mod handlers;
+pub mod inbox;
 pub mod org;
 mod push;
 mod server;

@@ -1,0 +1,3 @@
+//! The web inbox (in progress): the renderer of messages.
+
+pub mod render;
