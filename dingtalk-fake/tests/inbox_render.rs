@@ -115,7 +115,9 @@ fn assert_inert(input: &str, html: &str) {
     }
     // Text that looks like markup was escaped, never passed through.
     let lower = html.to_ascii_lowercase();
-    for active in ["<script", "<img", "<iframe", "<svg", "<style", "<object", "<form"] {
+    for active in [
+        "<script", "<img", "<iframe", "<svg", "<style", "<object", "<form",
+    ] {
         assert!(!lower.contains(active), "{active} from {input:?}: {html}");
     }
 }
@@ -175,7 +177,10 @@ fn markup_in_a_message_is_shown_as_text() {
         "{html}"
     );
     let html = markdown("hello <img src=x onerror=alert(1)>");
-    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{html}"
+    );
 }
 
 #[test]
@@ -214,7 +219,8 @@ fn images_are_placeholders_that_load_nothing() {
     assert!(!html.contains("<img"), "{html}");
     assert!(html.contains("https://img.example/chart.png"), "{html}");
     assert!(html.contains("chart"), "{html}");
-    let rendered = render::classic(&json!({"msgtype": "image", "image": {"media_id": "@lADPfake"}}));
+    let rendered =
+        render::classic(&json!({"msgtype": "image", "image": {"media_id": "@lADPfake"}}));
     assert!(rendered.html.contains("@lADPfake"), "{}", rendered.html);
     assert!(!rendered.html.contains("<img"), "{}", rendered.html);
     let file = render::robot(
@@ -255,8 +261,10 @@ fn only_web_mail_and_phone_links_pass() {
     }
     // A DingTalk client link opens the page it wraps, if that page is a web page.
     assert_eq!(
-        safe_url("dingtalk://dingtalkclient/page/link?url=https%3A%2F%2Fok.example%2Fa&pc_slide=true")
-            .as_deref(),
+        safe_url(
+            "dingtalk://dingtalkclient/page/link?url=https%3A%2F%2Fok.example%2Fa&pc_slide=true"
+        )
+        .as_deref(),
         Some("https://ok.example/a")
     );
     assert_eq!(
@@ -280,20 +288,28 @@ fn action_cards_show_their_buttons_with_checked_targets() {
         }
     }));
     assert_eq!(rendered.title.as_deref(), Some("Deploy?"));
-    assert!(rendered.html.contains("<h2>Deploy v2</h2>"), "{}", rendered.html);
     assert!(
-        rendered
-            .html
-            .contains("href=\"https://ok.example/yes\"")
+        rendered.html.contains("<h2>Deploy v2</h2>"),
+        "{}",
+        rendered.html
     );
-    assert!(rendered.html.contains("&lt;b&gt;No&lt;/b&gt;"), "{}", rendered.html);
+    assert!(rendered.html.contains("href=\"https://ok.example/yes\""));
+    assert!(
+        rendered.html.contains("&lt;b&gt;No&lt;/b&gt;"),
+        "{}",
+        rendered.html
+    );
     assert_inert("action card", &rendered.html);
     let v1 = render::robot(
         "sampleActionCard2",
         &json!({"title": "t", "text": "x", "actionTitle1": "A", "actionURL1": "https://ok.example/a",
                 "actionTitle2": "B", "actionURL2": "data:text/html,x"}),
     );
-    assert!(v1.html.contains("href=\"https://ok.example/a\""), "{}", v1.html);
+    assert!(
+        v1.html.contains("href=\"https://ok.example/a\""),
+        "{}",
+        v1.html
+    );
     assert_inert("v1 action card", &v1.html);
 }
 
@@ -302,16 +318,32 @@ fn every_message_family_escapes_what_it_shows() {
     let evil = "<script>alert(1)</script>\"'&";
     let samples = [
         render::classic(&json!({"msgtype": "text", "text": {"content": evil}})),
-        render::classic(&json!({"msgtype": "link", "link": {"title": evil, "text": evil, "picUrl": evil, "messageUrl": evil}})),
-        render::classic(&json!({"msgtype": "oa", "oa": {"message_url": evil, "head": {"text": evil},
-            "body": {"title": evil, "form": [{"key": evil, "value": evil}], "content": evil, "author": evil}}})),
+        render::classic(
+            &json!({"msgtype": "link", "link": {"title": evil, "text": evil, "picUrl": evil, "messageUrl": evil}}),
+        ),
+        render::classic(
+            &json!({"msgtype": "oa", "oa": {"message_url": evil, "head": {"text": evil},
+            "body": {"title": evil, "form": [{"key": evil, "value": evil}], "content": evil, "author": evil}}}),
+        ),
         render::classic(&json!({"msgtype": evil, evil: {"x": evil}})),
         render::robot("sampleText", &json!({"content": evil})),
-        render::robot("sampleLink", &json!({"title": evil, "text": evil, "messageUrl": evil})),
+        render::robot(
+            "sampleLink",
+            &json!({"title": evil, "text": evil, "messageUrl": evil}),
+        ),
         render::robot(evil, &json!({"a": evil})),
-        render::webhook("actionCard", &json!({"title": evil, "text": evil, "btns": [{"title": evil, "actionURL": evil}]})),
-        render::webhook("feedCard", &json!({"links": [{"title": evil, "messageURL": evil, "picURL": evil}]})),
-        render::card(evil, &serde_json::Map::from_iter([(evil.to_string(), json!(evil))])),
+        render::webhook(
+            "actionCard",
+            &json!({"title": evil, "text": evil, "btns": [{"title": evil, "actionURL": evil}]}),
+        ),
+        render::webhook(
+            "feedCard",
+            &json!({"links": [{"title": evil, "messageURL": evil, "picURL": evil}]}),
+        ),
+        render::card(
+            evil,
+            &serde_json::Map::from_iter([(evil.to_string(), json!(evil))]),
+        ),
         render::typed(evil),
     ];
     for rendered in samples {

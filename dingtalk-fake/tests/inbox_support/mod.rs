@@ -294,7 +294,7 @@ pub async fn seed(http: &mut Http) -> (i64, String, String) {
         "/chat/send",
         json!({"chatid": chatid, "msg": {"msgtype": "markdown", "markdown": {
             "title": "Hostile",
-            "text": "#### Hostile\n<script>window.__pwned=1</script>\n<img src=x onerror=\"window.__pwned=1\">\n[click me](javascript:window.__pwned=1) [and me](&#106;avascript:window.__pwned=1)"}}}),
+            "text": "#### Hostile\n<script>window.__pwned=1</script>\n\n<img src=x onerror=\"window.__pwned=1\">\n\n[click me](javascript:window.__pwned=1) [and me](&#106;avascript:window.__pwned=1) <a href=\"javascript:window.__pwned=1\">raw</a>"}}}),
     )
     .await;
     http.v1(
