@@ -146,7 +146,9 @@ async fn a_group_shows_both_generations_and_cards_in_order_with_their_readers() 
         !hostile.contains("<script") && !hostile.contains("<img"),
         "{hostile}"
     );
-    assert!(!hostile.contains("href=\"javascript"), "{hostile}");
+    // The raw anchor is shown as text: no element carries a javascript: target.
+    assert!(!hostile.contains("<a href=\"javascript"), "{hostile}");
+    assert!(hostile.contains("&lt;a href="), "{hostile}");
     assert_eq!(messages[3]["outTrackId"], "expense-42");
     assert!(
         messages[3]["html"]
