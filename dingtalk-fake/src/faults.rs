@@ -126,6 +126,16 @@ impl Faults {
         self.pending.clear();
     }
 
+    /// The faults waiting for their calls, in the order they strike.
+    pub fn pending(&self) -> &[Fault] {
+        &self.pending
+    }
+
+    /// Removes the pending fault at `index`.
+    pub fn remove(&mut self, index: usize) -> Option<Fault> {
+        (index < self.pending.len()).then(|| self.pending.remove(index))
+    }
+
     /// Takes the first fault matching this call and phase, counting it down.
     pub fn take(&mut self, name: &str, path: &str, after_processing: bool) -> Option<FaultAction> {
         // A fault for zero calls hits nothing.

@@ -24,6 +24,7 @@ mod auth;
 mod check;
 mod faults;
 mod handlers;
+pub mod inbox;
 pub mod org;
 mod push;
 mod server;
@@ -63,6 +64,7 @@ pub struct FakeDingTalk {
     org: Org,
     log_requests: bool,
     address: SocketAddr,
+    inbox: bool,
 }
 
 impl Default for FakeDingTalk {
@@ -81,6 +83,7 @@ impl FakeDingTalk {
             org: Org::demo(),
             log_requests: false,
             address: SocketAddr::from(([127, 0, 0, 1], 0)),
+            inbox: true,
         }
     }
 
@@ -120,12 +123,19 @@ impl FakeDingTalk {
         self
     }
 
+    /// Serve the web inbox under `/_inbox/` (on by default; see [`inbox`](crate::inbox)).
+    pub fn inbox(mut self, on: bool) -> Self {
+        self.inbox = on;
+        self
+    }
+
     /// Starts serving in the background of the current tokio runtime.
     pub async fn start(self) -> std::io::Result<RunningFake> {
         let catalog = spec::Catalog::load().map_err(std::io::Error::other)?;
         let listener = TcpListener::bind(self.address).await?;
         let address = listener.local_addr()?;
         let stream = stream::StreamHub::default();
+        let inbox = self.inbox.then(|| inbox::Inbox::new(self.org.clone()));
         let shared = Arc::new(Shared {
             catalog,
             handlers: handlers::registry(),
@@ -148,6 +158,7 @@ impl FakeDingTalk {
             push: push::Pusher::start(),
             base_url: format!("http://{address}"),
             robot_http_url: Mutex::new(None),
+            inbox,
         });
         let shutdown = Arc::new(Notify::new());
         let task = tokio::spawn(server::serve(listener, shared.clone(), shutdown.clone()));
@@ -183,6 +194,15 @@ impl RunningFake {
 
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// `http://127.0.0.1:<port>/_inbox/`: the web inbox, unless it was turned off.
+    pub fn inbox_url(&self) -> Option<String> {
+        self.handle
+            .shared
+            .inbox
+            .as_ref()
+            .map(|_| format!("{}{}", self.base_url, inbox::PREFIX))
     }
 
     pub fn app_key(&self) -> &str {
@@ -366,6 +386,9 @@ impl FakeHandle {
                 "sessionWebhookExpiredTime": now + 3_600_000,
             }))
         })?;
+        if let Some(inbox) = &self.shared.inbox {
+            inbox.record_wrote(&self.shared.state, userid, text);
+        }
         let url = lock(&self.shared.robot_http_url).clone();
         match url {
             Some(url) => {

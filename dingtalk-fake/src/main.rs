@@ -1,5 +1,6 @@
-//! `dingtalk-fake --port 8787 [--seed org.yaml] [--app-key K --app-secret S] [--quiet]`:
-//! a fake DingTalk for integration tests in any language.
+//! `dingtalk-fake --port 8787 [--seed org.yaml] [--app-key K --app-secret S] [--no-inbox]
+//! [--quiet]`: a fake DingTalk for integration tests in any language, with a web inbox under
+//! `/_inbox/` that shows what the app sent (see `INBOX.md`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,7 +9,7 @@ use std::process::ExitCode;
 use dingtalk_fake::{FakeDingTalk, Org};
 
 const USAGE: &str = "usage: dingtalk-fake [--port 8787] [--host 127.0.0.1] [--seed org.yaml] \
-[--app-key KEY --app-secret SECRET] [--token-lifetime SECONDS] [--quiet]";
+[--app-key KEY --app-secret SECRET] [--token-lifetime SECONDS] [--no-inbox] [--quiet]";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -52,6 +53,7 @@ fn main() -> ExitCode {
                         .token_lifetime(std::time::Duration::from_secs(seconds));
                 }
                 "--quiet" => fake = fake.clone().log_requests(false),
+                "--no-inbox" => fake = fake.clone().inbox(false),
                 "-h" | "--help" => return Err(USAGE.to_string()),
                 other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
             }
@@ -91,6 +93,9 @@ fn main() -> ExitCode {
             running.app_secret(),
             running.handle().routes().len()
         );
+        if let Some(inbox) = running.inbox_url() {
+            eprintln!("inbox: {inbox} (what the app sent; act as anyone in the organisation)");
+        }
         tokio::select! {
             () = running.wait() => {}
             _ = tokio::signal::ctrl_c() => {}

@@ -46,6 +46,8 @@ pub(crate) struct Shared {
     pub base_url: String,
     /// Where robot messages are POSTed when the robot is in HTTP mode.
     pub robot_http_url: Mutex<Option<String>>,
+    /// The web inbox under `/_inbox/`, unless turned off.
+    pub inbox: Option<crate::inbox::Inbox>,
 }
 
 /// Locks a mutex even if a panicking test thread poisoned it: the fake keeps serving.
@@ -189,17 +191,33 @@ pub(crate) struct Outcome {
 }
 
 async fn answer(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     request: Request<Incoming>,
     kill: &Notify,
 ) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_string();
+    if shared.inbox.is_some() && crate::inbox::is_inbox_path(&path) {
+        return crate::inbox::answer(shared, request).await;
+    }
     if path == crate::stream::CONNECT_PATH {
         return upgrade(shared, request);
     }
+    let query = request.uri().query().map(str::to_string);
     let outcome = pipeline(shared, request, kill).await;
+    if let Some(inbox) = &shared.inbox {
+        inbox.record_request(
+            &shared.state,
+            method.as_str(),
+            &path,
+            query.as_deref(),
+            &outcome.endpoint,
+            outcome.response.status().as_u16(),
+            outcome.errcode,
+            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        );
+    }
     if shared.log_requests {
         // The path only: the query holds credentials and tokens.
         eprintln!(
