@@ -123,7 +123,7 @@ impl FakeDingTalk {
         self
     }
 
-    /// Serve the web inbox under `/_inbox/` (on by default; see [`inbox`](crate::inbox)).
+    /// Serve the web inbox under `/_inbox/` (on by default; see [`inbox`]).
     pub fn inbox(mut self, on: bool) -> Self {
         self.inbox = on;
         self
