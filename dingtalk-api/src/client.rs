@@ -79,6 +79,17 @@ pub(crate) struct RawAnswer {
     pub retry_after: Option<Duration>,
 }
 
+impl RawAnswer {
+    pub(crate) fn borrowed(&self) -> decode::Answer<'_> {
+        decode::Answer {
+            status: self.status,
+            body: &self.body,
+            content_type: self.content_type.as_deref(),
+            retry_after: self.retry_after,
+        }
+    }
+}
+
 impl Client {
     /// A client with default settings.
     pub fn new(app_key: impl Into<String>, app_secret: impl Into<String>) -> Result<Self, Error> {
@@ -427,7 +438,7 @@ impl Client {
                 return Err(sent(err, None));
             }
         };
-        match decode::status(spec, &answer) {
+        match decode::status(spec, &answer.borrowed()) {
             Ok(status) => Ok((answer, status)),
             Err(err) => Err(sent(err, token)),
         }

@@ -4,7 +4,6 @@
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::client::RawAnswer;
 use crate::endpoint::{EndpointSpec, Payload, Style};
 use crate::error::{ApiError, DecodeError, Error, ErrorCode, HttpError, excerpt};
 use crate::wire::de::lenient;
@@ -138,24 +137,42 @@ fn shown_body(spec: &EndpointSpec, body: &[u8]) -> String {
     }
 }
 
-fn http_error(spec: &EndpointSpec, answer: &RawAnswer) -> Error {
+/// An answer as read off the wire, borrowed: what the status check looks at.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Answer<'a> {
+    pub status: u16,
+    pub body: &'a [u8],
+    pub content_type: Option<&'a str>,
+    pub retry_after: Option<std::time::Duration>,
+}
+
+impl<'a> Answer<'a> {
+    /// A bare answer: a status and a body, no headers.
+    pub(crate) fn bare(status: u16, body: &'a [u8]) -> Self {
+        Answer {
+            status,
+            body,
+            content_type: None,
+            retry_after: None,
+        }
+    }
+}
+
+fn http_error(spec: &EndpointSpec, answer: &Answer<'_>) -> Error {
     Error::Http(Box::new(HttpError {
         endpoint: spec.name,
         status: answer.status,
-        content_type: answer.content_type.clone(),
-        body: shown_body(spec, &answer.body),
+        content_type: answer.content_type.map(str::to_owned),
+        body: shown_body(spec, answer.body),
         body_len: answer.body.len(),
         retry_after: answer.retry_after,
     }))
 }
 
 /// True for an HTML (or XML) page rather than a JSON answer.
-fn is_page(answer: &RawAnswer) -> bool {
+fn is_page(answer: &Answer<'_>) -> bool {
     answer.body.trim_ascii_start().starts_with(b"<")
-        || answer
-            .content_type
-            .as_deref()
-            .is_some_and(|t| t.contains("html"))
+        || answer.content_type.is_some_and(|t| t.contains("html"))
 }
 
 /// Decodes a whole answer the way a call does (status, then payload), dropping the value.
@@ -163,28 +180,31 @@ pub type AnswerCheck = fn(u16, &[u8]) -> Result<(), Error>;
 
 /// The status check and payload decoding of `E`, as one function (see `DECODERS`).
 pub fn check_answer<E: crate::Endpoint>(http_status: u16, body: &[u8]) -> Result<(), Error> {
-    let answer = RawAnswer {
-        status: http_status,
-        body: body.to_vec(),
-        content_type: None,
-        retry_after: None,
-    };
-    status(&E::SPEC, &answer)?;
-    E::decode_output(http_status, body).map(drop)
+    decode_answer::<E>(http_status, body).map(drop)
+}
+
+/// Decodes a whole answer the way a call does (status, then payload), for benchmarks and
+/// tests: the typed answer, or the error a call would return (before any retry).
+pub fn decode_answer<E: crate::Endpoint>(
+    http_status: u16,
+    body: &[u8],
+) -> Result<E::Output, Error> {
+    status(&E::SPEC, &Answer::bare(http_status, body))?;
+    E::decode_output(http_status, body)
 }
 
 /// Success is `errcode` 0 or absent with a 2xx status; a DingTalk error is [`Error::Api`];
 /// anything that is not DingTalk's answer is [`Error::Http`] (pages, bare error statuses) or
 /// [`Error::Decode`] (a 2xx body that cannot be read).
-pub(crate) fn status(spec: &EndpointSpec, answer: &RawAnswer) -> Result<Status, Error> {
+pub(crate) fn status(spec: &EndpointSpec, answer: &Answer<'_>) -> Result<Status, Error> {
     match spec.style {
         Style::Classic => classic_status(spec, answer),
         Style::V1 => v1_status(spec, answer),
     }
 }
 
-fn classic_status(spec: &EndpointSpec, answer: &RawAnswer) -> Result<Status, Error> {
-    let (http_status, body) = (answer.status, answer.body.as_slice());
+fn classic_status(spec: &EndpointSpec, answer: &Answer<'_>) -> Result<Status, Error> {
+    let (http_status, body) = (answer.status, answer.body);
     let success = (200..300).contains(&http_status);
     let json = body.trim_ascii_start().starts_with(b"{");
     // A download's answer is the file; only a JSON object is DingTalk's status.
@@ -238,8 +258,8 @@ fn classic_status(spec: &EndpointSpec, answer: &RawAnswer) -> Result<Status, Err
 
 /// v1: success is a 2xx status (the body is the payload, read later); an error is a 4xx/5xx
 /// with `{code, message, requestid}`, or a status the spec lists without a code.
-fn v1_status(spec: &EndpointSpec, answer: &RawAnswer) -> Result<Status, Error> {
-    let (http_status, body) = (answer.status, answer.body.as_slice());
+fn v1_status(spec: &EndpointSpec, answer: &Answer<'_>) -> Result<Status, Error> {
+    let (http_status, body) = (answer.status, answer.body);
     let json = body.trim_ascii_start().starts_with(b"{");
     if (200..300).contains(&http_status) {
         return match spec.payload {
