@@ -47,12 +47,13 @@ struct Options {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: dingtalk-bench [--quick] [--rounds N] [--block-ms N] [--no-callgrind] [--no-compile] [--compile-rounds N]\n\
+        "usage: dingtalk-bench [--quick] [--rounds N] [--block-ms N] [--no-callgrind] [--no-compile] [--compile-rounds N] [--compile-only]\n\
          \n\
          Every row of README's Performance section, SDK against raw reqwest + serde_json.\n\
          --quick           fewer and shorter blocks, no compile row\n\
          --no-callgrind    skip the instruction counts (valgrind --tool=callgrind)\n\
-         --no-compile      skip the clean debug builds (about two minutes per round)"
+         --no-compile      skip the clean debug builds (about two minutes per round)\n\
+         --compile-only    only the clean debug builds"
     );
     std::process::exit(2)
 }
@@ -88,6 +89,10 @@ fn main() {
             "--no-callgrind" => options.callgrind = false,
             "--no-compile" => options.compile = false,
             "--compile-rounds" => options.compile_rounds = number().max(1) as usize,
+            "--compile-only" => {
+                compile::rows(options.compile_rounds);
+                return;
+            }
             _ => usage(),
         }
     }

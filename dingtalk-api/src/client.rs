@@ -68,6 +68,10 @@ pub struct Response<T> {
     pub http_status: u16,
 }
 
+/// Decodes one attempt's answer: `Err` for a status that is an error (judged for retries),
+/// `Ok` with the status once DingTalk said yes (the payload is kept by the caller).
+type Decoder<'a> = &'a mut (dyn FnMut(decode::Answer<'_>) -> Result<Status, Error> + Send);
+
 /// The boxed future of a token lookup or fetch.
 type TokenFetch<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Error>> + Send>>;
 
@@ -188,8 +192,24 @@ impl Client {
         check_runtime()?;
         let mut prepared = prepare(&request)?;
         prepared.signer = signer;
-        let (answer, status) = self.execute(spec, &prepared, deadline).await?;
-        let data = E::decode_output(answer.status, &answer.body).map_err(|err| match err {
+        // The answer is decoded inside the attempt (status and payload in one pass); the
+        // status decides retries, the payload waits here.
+        let mut payload = None;
+        let mut decoder = |answer: decode::Answer<'_>| -> Result<Status, Error> {
+            let decoded = E::decode_answer(answer)?;
+            payload = Some(decoded.payload);
+            Ok(decoded.status)
+        };
+        let (http_status, status) = self
+            .execute(spec, &prepared, deadline, &mut decoder)
+            .await?;
+        let payload = payload.unwrap_or_else(|| {
+            Err(Error::Config(format!(
+                "{}: the answer was not decoded",
+                spec.name
+            )))
+        });
+        let data = payload.map_err(|err| match err {
             // A cut or garbled answer to a send (v1 answers are read only here): it may have
             // been processed.
             Error::Decode(decode) if !spec.idempotent && decode.malformed => {
@@ -209,7 +229,7 @@ impl Client {
         Ok(Response {
             data,
             request_id: status.request_id,
-            http_status: answer.status,
+            http_status,
         })
     }
 
@@ -239,10 +259,16 @@ impl Client {
             crate::auth::GetTokenRequest::new(inner.app_key.clone(), inner.app_secret.clone());
         let spec = &crate::auth::GetTokenRequest::SPEC;
         let prepared = prepare(&request)?;
-        let (answer, _) = self.execute(spec, &prepared, None).await?;
+        let mut payload = None;
+        let mut decoder = |answer: decode::Answer<'_>| -> Result<Status, Error> {
+            let decoded = crate::auth::GetTokenRequest::decode_answer(answer)?;
+            payload = Some(decoded.payload);
+            Ok(decoded.status)
+        };
+        self.execute(spec, &prepared, None, &mut decoder).await?;
         // Errors never quote this answer (its spec marks `access_token` secret).
-        let token: crate::auth::GetTokenResponse =
-            decode::payload(spec, answer.status, &answer.body)?;
+        let token = payload
+            .unwrap_or_else(|| Err(Error::Config("gettoken: the answer was not decoded".into())))?;
         tracing::debug!(expires_in = token.expires_in, "fetched a new access token");
         let seconds = token.expires_in.unwrap_or(7200).clamp(1, 86_400);
         Ok((
@@ -257,7 +283,8 @@ impl Client {
         spec: &EndpointSpec,
         prepared: &Prepared,
         deadline: Option<Duration>,
-    ) -> Result<(RawAnswer, Status), Error> {
+        decoder: Decoder<'_>,
+    ) -> Result<(u16, Status), Error> {
         let span = tracing::info_span!(
             "dingtalk.call",
             endpoint = spec.name,
@@ -269,13 +296,13 @@ impl Client {
         async move {
             let started = Instant::now();
             let deadline = started + deadline.unwrap_or(self.inner.retry.total_deadline);
-            let (result, attempts) = self.attempts(spec, prepared, deadline).await;
+            let (result, attempts) = self.attempts(spec, prepared, deadline, decoder).await;
             let span = tracing::Span::current();
             span.record("elapsed_ms", started.elapsed().as_millis() as u64);
             span.record("attempts", attempts);
             match &result {
-                Ok((answer, _)) => {
-                    span.record("http_status", answer.status);
+                Ok((http_status, _)) => {
+                    span.record("http_status", *http_status);
                     span.record("errcode", 0);
                     tracing::debug!("ok");
                 }
@@ -303,7 +330,8 @@ impl Client {
         spec: &EndpointSpec,
         prepared: &Prepared,
         deadline: Instant,
-    ) -> (Result<(RawAnswer, Status), Error>, u32) {
+        decoder: Decoder<'_>,
+    ) -> (Result<(u16, Status), Error>, u32) {
         let policy = &self.inner.retry;
         let mut jitter = Jitter::new();
         let mut attempts = 0;
@@ -316,7 +344,7 @@ impl Client {
                 stale,
                 request_sent,
                 token_fetch,
-            } = match self.attempt(spec, prepared, deadline).await {
+            } = match self.attempt(spec, prepared, deadline, &mut *decoder).await {
                 Ok(answer) => return (Ok(answer), attempts),
                 Err(failure) => failure,
             };
@@ -371,7 +399,8 @@ impl Client {
         spec: &EndpointSpec,
         prepared: &Prepared,
         deadline: Instant,
-    ) -> Result<(RawAnswer, Status), Failure> {
+        decoder: Decoder<'_>,
+    ) -> Result<(u16, Status), Failure> {
         let remaining = || deadline.saturating_duration_since(Instant::now());
         let token = match spec.auth {
             Auth::UserToken => prepared
@@ -438,8 +467,8 @@ impl Client {
                 return Err(sent(err, None));
             }
         };
-        match decode::status(spec, &answer.borrowed()) {
-            Ok(status) => Ok((answer, status)),
+        match decoder(answer.borrowed()) {
+            Ok(status) => Ok((answer.status, status)),
             Err(err) => Err(sent(err, token)),
         }
     }

@@ -24,6 +24,7 @@ pub mod endpoint;
 pub mod error;
 #[cfg(feature = "events")]
 pub mod events;
+mod json_path;
 #[cfg(feature = "rate-limit")]
 mod limit;
 pub mod paging;
