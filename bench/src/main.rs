@@ -64,6 +64,30 @@ fn main() {
     if args.first().map(String::as_str) == Some("calls") {
         return calls_child(&args[1..]);
     }
+    // For profiling by hand: `serve` answers on 127.0.0.1 until killed (its address on
+    // stdout), for `calls <sdk|raw> <address> <count>` under a profiler.
+    if args.first().map(String::as_str) == Some("serve") {
+        let server = server::start();
+        println!("{}", server.address);
+        loop {
+            std::thread::park();
+        }
+    }
+    // Internal, for profiling: `decodes <sdk|raw> <count>` decodes the first page.
+    if args.first().map(String::as_str) == Some("decodes") {
+        let page = server::page(0);
+        let count: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(100);
+        for _ in 0..count {
+            match args.get(1).map(String::as_str) {
+                Some("sdk") => drop(std::hint::black_box(dingtalk_api::decode::decode_answer::<
+                    ListV2Request,
+                >(200, &page))),
+                Some("raw") => drop(std::hint::black_box(raw::decode_page(&page))),
+                _ => usage(),
+            }
+        }
+        return;
+    }
     let mut options = Options {
         rounds: 9,
         block: Duration::from_millis(400),

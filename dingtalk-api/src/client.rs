@@ -293,11 +293,12 @@ impl Client {
             attempts = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
+        let recorder = span.clone();
         async move {
             let started = Instant::now();
             let deadline = started + deadline.unwrap_or(self.inner.retry.total_deadline);
             let (result, attempts) = self.attempts(spec, prepared, deadline, decoder).await;
-            let span = tracing::Span::current();
+            let span = recorder;
             span.record("elapsed_ms", started.elapsed().as_millis() as u64);
             span.record("attempts", attempts);
             match &result {
@@ -320,7 +321,7 @@ impl Client {
             }
             result
         }
-        .instrument(span)
+        .instrument_if_enabled(span)
         .await
     }
 
@@ -407,6 +408,8 @@ impl Client {
                 .user_token
                 .as_ref()
                 .map(|token| AccessToken::new(token.secret())),
+            // A fresh cached token needs no wait (nor a timer).
+            Auth::Token if let Some(token) = self.inner.tokens.fresh() => Some(token),
             Auth::Token => {
                 // Nothing was sent yet: running out of time here is a plain timeout.
                 match tokio::time::timeout(remaining(), self.token()).await {
@@ -522,11 +525,9 @@ impl Client {
             builder = builder.header(reqwest::header::ACCEPT, "application/json");
         }
         if let Some(body) = &prepared.body {
+            // `Bytes`: each attempt shares the prepared body instead of copying it.
             builder = builder
-                .header(
-                    reqwest::header::CONTENT_TYPE,
-                    prepared.content_type.as_str(),
-                )
+                .header(reqwest::header::CONTENT_TYPE, &*prepared.content_type)
                 .body(body.clone());
         }
         let transport = |source: reqwest::Error| {
@@ -608,6 +609,20 @@ impl Client {
     }
 }
 
+/// Instruments a future with its span only when someone listens: a disabled span costs an
+/// enter and an exit on every poll for nothing.
+trait InstrumentIfEnabled: std::future::Future + Sized {
+    async fn instrument_if_enabled(self, span: tracing::Span) -> Self::Output {
+        if span.is_disabled() {
+            self.await
+        } else {
+            self.instrument(span).await
+        }
+    }
+}
+
+impl<F: std::future::Future> InstrumentIfEnabled for F {}
+
 /// `scheme://host[:port]` of a URL, the only part of a redirect target an error keeps.
 fn origin(url: &Url) -> Option<String> {
     let host = url.host_str()?;
@@ -642,12 +657,12 @@ fn check_runtime() -> Result<(), Error> {
 
 /// A request turned into text and bytes, ready to send (and to send again).
 struct Prepared {
-    path: String,
+    path: std::borrow::Cow<'static, str>,
     query: TextParams,
     headers: TextParams,
-    body: Option<Vec<u8>>,
+    body: Option<bytes::Bytes>,
     /// `application/json` or `multipart/form-data; boundary=...`.
-    content_type: String,
+    content_type: std::borrow::Cow<'static, str>,
     /// The caller's token for `auth: user_token` endpoints.
     user_token: Option<crate::UserToken>,
     /// Query parameters computed per attempt (a robot webhook's timestamp and signature).
@@ -662,15 +677,15 @@ fn prepare<E: Endpoint>(request: &E) -> Result<Prepared, Error> {
     request.write_query(&mut query);
     let mut headers = TextParams::default();
     request.write_headers(&mut headers);
-    let mut content_type = String::from("application/json;charset=utf-8");
+    let mut content_type = std::borrow::Cow::Borrowed("application/json;charset=utf-8");
     let body = match E::SPEC.method {
         method if !method.has_body() => None,
         _ if E::MULTIPART => {
             let mut form = crate::wire::Multipart::default();
             request.write_multipart(&mut form);
             let (form_type, body) = form.encode();
-            content_type = form_type;
-            Some(body)
+            content_type = std::borrow::Cow::Owned(form_type);
+            Some(bytes::Bytes::from(body))
         }
         _ => {
             let mut body = Vec::with_capacity(128);
@@ -683,11 +698,11 @@ fn prepare<E: Endpoint>(request: &E) -> Result<Prepared, Error> {
             if body.is_empty() {
                 body.extend_from_slice(b"{}");
             }
-            Some(body)
+            Some(bytes::Bytes::from(body))
         }
     };
     Ok(Prepared {
-        path: request.path().into_owned(),
+        path: request.path(),
         query,
         headers,
         body,
