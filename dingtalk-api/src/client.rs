@@ -68,6 +68,10 @@ pub struct Response<T> {
     pub http_status: u16,
 }
 
+/// Decodes one attempt's answer: `Err` for a status that is an error (judged for retries),
+/// `Ok` with the status once DingTalk said yes (the payload is kept by the caller).
+type Decoder<'a> = &'a mut (dyn FnMut(decode::Answer<'_>) -> Result<Status, Error> + Send);
+
 /// The boxed future of a token lookup or fetch.
 type TokenFetch<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Error>> + Send>>;
 
@@ -77,6 +81,17 @@ pub(crate) struct RawAnswer {
     pub body: Vec<u8>,
     pub content_type: Option<String>,
     pub retry_after: Option<Duration>,
+}
+
+impl RawAnswer {
+    pub(crate) fn borrowed(&self) -> decode::Answer<'_> {
+        decode::Answer {
+            status: self.status,
+            body: &self.body,
+            content_type: self.content_type.as_deref(),
+            retry_after: self.retry_after,
+        }
+    }
 }
 
 impl Client {
@@ -177,8 +192,24 @@ impl Client {
         check_runtime()?;
         let mut prepared = prepare(&request)?;
         prepared.signer = signer;
-        let (answer, status) = self.execute(spec, &prepared, deadline).await?;
-        let data = E::decode_output(answer.status, &answer.body).map_err(|err| match err {
+        // The answer is decoded inside the attempt (status and payload in one pass); the
+        // status decides retries, the payload waits here.
+        let mut payload = None;
+        let mut decoder = |answer: decode::Answer<'_>| -> Result<Status, Error> {
+            let decoded = E::decode_answer(answer)?;
+            payload = Some(decoded.payload);
+            Ok(decoded.status)
+        };
+        let (http_status, status) = self
+            .execute(spec, &prepared, deadline, &mut decoder)
+            .await?;
+        let payload = payload.unwrap_or_else(|| {
+            Err(Error::Config(format!(
+                "{}: the answer was not decoded",
+                spec.name
+            )))
+        });
+        let data = payload.map_err(|err| match err {
             // A cut or garbled answer to a send (v1 answers are read only here): it may have
             // been processed.
             Error::Decode(decode) if !spec.idempotent && decode.malformed => {
@@ -198,7 +229,7 @@ impl Client {
         Ok(Response {
             data,
             request_id: status.request_id,
-            http_status: answer.status,
+            http_status,
         })
     }
 
@@ -228,10 +259,16 @@ impl Client {
             crate::auth::GetTokenRequest::new(inner.app_key.clone(), inner.app_secret.clone());
         let spec = &crate::auth::GetTokenRequest::SPEC;
         let prepared = prepare(&request)?;
-        let (answer, _) = self.execute(spec, &prepared, None).await?;
+        let mut payload = None;
+        let mut decoder = |answer: decode::Answer<'_>| -> Result<Status, Error> {
+            let decoded = crate::auth::GetTokenRequest::decode_answer(answer)?;
+            payload = Some(decoded.payload);
+            Ok(decoded.status)
+        };
+        self.execute(spec, &prepared, None, &mut decoder).await?;
         // Errors never quote this answer (its spec marks `access_token` secret).
-        let token: crate::auth::GetTokenResponse =
-            decode::payload(spec, answer.status, &answer.body)?;
+        let token = payload
+            .unwrap_or_else(|| Err(Error::Config("gettoken: the answer was not decoded".into())))?;
         tracing::debug!(expires_in = token.expires_in, "fetched a new access token");
         let seconds = token.expires_in.unwrap_or(7200).clamp(1, 86_400);
         Ok((
@@ -246,7 +283,8 @@ impl Client {
         spec: &EndpointSpec,
         prepared: &Prepared,
         deadline: Option<Duration>,
-    ) -> Result<(RawAnswer, Status), Error> {
+        decoder: Decoder<'_>,
+    ) -> Result<(u16, Status), Error> {
         let span = tracing::info_span!(
             "dingtalk.call",
             endpoint = spec.name,
@@ -255,16 +293,17 @@ impl Client {
             attempts = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
+        let recorder = span.clone();
         async move {
             let started = Instant::now();
             let deadline = started + deadline.unwrap_or(self.inner.retry.total_deadline);
-            let (result, attempts) = self.attempts(spec, prepared, deadline).await;
-            let span = tracing::Span::current();
+            let (result, attempts) = self.attempts(spec, prepared, deadline, decoder).await;
+            let span = recorder;
             span.record("elapsed_ms", started.elapsed().as_millis() as u64);
             span.record("attempts", attempts);
             match &result {
-                Ok((answer, _)) => {
-                    span.record("http_status", answer.status);
+                Ok((http_status, _)) => {
+                    span.record("http_status", *http_status);
                     span.record("errcode", 0);
                     tracing::debug!("ok");
                 }
@@ -282,7 +321,7 @@ impl Client {
             }
             result
         }
-        .instrument(span)
+        .instrument_if_enabled(span)
         .await
     }
 
@@ -292,7 +331,8 @@ impl Client {
         spec: &EndpointSpec,
         prepared: &Prepared,
         deadline: Instant,
-    ) -> (Result<(RawAnswer, Status), Error>, u32) {
+        decoder: Decoder<'_>,
+    ) -> (Result<(u16, Status), Error>, u32) {
         let policy = &self.inner.retry;
         let mut jitter = Jitter::new();
         let mut attempts = 0;
@@ -305,7 +345,7 @@ impl Client {
                 stale,
                 request_sent,
                 token_fetch,
-            } = match self.attempt(spec, prepared, deadline).await {
+            } = match self.attempt(spec, prepared, deadline, &mut *decoder).await {
                 Ok(answer) => return (Ok(answer), attempts),
                 Err(failure) => failure,
             };
@@ -360,13 +400,16 @@ impl Client {
         spec: &EndpointSpec,
         prepared: &Prepared,
         deadline: Instant,
-    ) -> Result<(RawAnswer, Status), Failure> {
+        decoder: Decoder<'_>,
+    ) -> Result<(u16, Status), Failure> {
         let remaining = || deadline.saturating_duration_since(Instant::now());
         let token = match spec.auth {
             Auth::UserToken => prepared
                 .user_token
                 .as_ref()
                 .map(|token| AccessToken::new(token.secret())),
+            // A fresh cached token needs no wait (nor a timer).
+            Auth::Token if let Some(token) = self.inner.tokens.fresh() => Some(token),
             Auth::Token => {
                 // Nothing was sent yet: running out of time here is a plain timeout.
                 match tokio::time::timeout(remaining(), self.token()).await {
@@ -427,8 +470,8 @@ impl Client {
                 return Err(sent(err, None));
             }
         };
-        match decode::status(spec, &answer) {
-            Ok(status) => Ok((answer, status)),
+        match decoder(answer.borrowed()) {
+            Ok(status) => Ok((answer.status, status)),
             Err(err) => Err(sent(err, token)),
         }
     }
@@ -482,11 +525,9 @@ impl Client {
             builder = builder.header(reqwest::header::ACCEPT, "application/json");
         }
         if let Some(body) = &prepared.body {
+            // `Bytes`: each attempt shares the prepared body instead of copying it.
             builder = builder
-                .header(
-                    reqwest::header::CONTENT_TYPE,
-                    prepared.content_type.as_str(),
-                )
+                .header(reqwest::header::CONTENT_TYPE, &*prepared.content_type)
                 .body(body.clone());
         }
         let transport = |source: reqwest::Error| {
@@ -568,6 +609,20 @@ impl Client {
     }
 }
 
+/// Instruments a future with its span only when someone listens: a disabled span costs an
+/// enter and an exit on every poll for nothing.
+trait InstrumentIfEnabled: std::future::Future + Sized {
+    async fn instrument_if_enabled(self, span: tracing::Span) -> Self::Output {
+        if span.is_disabled() {
+            self.await
+        } else {
+            self.instrument(span).await
+        }
+    }
+}
+
+impl<F: std::future::Future> InstrumentIfEnabled for F {}
+
 /// `scheme://host[:port]` of a URL, the only part of a redirect target an error keeps.
 fn origin(url: &Url) -> Option<String> {
     let host = url.host_str()?;
@@ -602,12 +657,12 @@ fn check_runtime() -> Result<(), Error> {
 
 /// A request turned into text and bytes, ready to send (and to send again).
 struct Prepared {
-    path: String,
+    path: std::borrow::Cow<'static, str>,
     query: TextParams,
     headers: TextParams,
-    body: Option<Vec<u8>>,
+    body: Option<bytes::Bytes>,
     /// `application/json` or `multipart/form-data; boundary=...`.
-    content_type: String,
+    content_type: std::borrow::Cow<'static, str>,
     /// The caller's token for `auth: user_token` endpoints.
     user_token: Option<crate::UserToken>,
     /// Query parameters computed per attempt (a robot webhook's timestamp and signature).
@@ -622,15 +677,15 @@ fn prepare<E: Endpoint>(request: &E) -> Result<Prepared, Error> {
     request.write_query(&mut query);
     let mut headers = TextParams::default();
     request.write_headers(&mut headers);
-    let mut content_type = String::from("application/json;charset=utf-8");
+    let mut content_type = std::borrow::Cow::Borrowed("application/json;charset=utf-8");
     let body = match E::SPEC.method {
         method if !method.has_body() => None,
         _ if E::MULTIPART => {
             let mut form = crate::wire::Multipart::default();
             request.write_multipart(&mut form);
             let (form_type, body) = form.encode();
-            content_type = form_type;
-            Some(body)
+            content_type = std::borrow::Cow::Owned(form_type);
+            Some(bytes::Bytes::from(body))
         }
         _ => {
             let mut body = Vec::with_capacity(128);
@@ -643,11 +698,11 @@ fn prepare<E: Endpoint>(request: &E) -> Result<Prepared, Error> {
             if body.is_empty() {
                 body.extend_from_slice(b"{}");
             }
-            Some(body)
+            Some(bytes::Bytes::from(body))
         }
     };
     Ok(Prepared {
-        path: request.path().into_owned(),
+        path: request.path(),
         query,
         headers,
         body,

@@ -13,7 +13,7 @@ use crate::wire::{Multipart, TextParams};
 /// (`client.contact().user().get_v2(..)`).
 pub trait Endpoint {
     /// What a successful call returns.
-    type Output: DeserializeOwned;
+    type Output: DeserializeOwned + Send;
 
     /// Facts from the spec: path, method, envelope, idempotency.
     const SPEC: EndpointSpec;
@@ -53,14 +53,38 @@ pub trait Endpoint {
         Ok(())
     }
 
-    /// Decodes a successful answer's payload (overridden for `result` payloads that are
-    /// plain values, which decode leniently).
+    /// Reads the payload value (the `result` member, or the whole answer). Overridden for
+    /// payloads that are plain values (leniently: `"true"`, `null`) or lists of objects
+    /// (`null` is empty).
+    #[doc(hidden)]
+    fn read_payload<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self::Output, D::Error>
+    where
+        Self: Sized,
+    {
+        <Self::Output as serde::Deserialize<'de>>::deserialize(d)
+    }
+
+    /// Decodes a successful answer's payload (its status already checked).
     #[doc(hidden)]
     fn decode_output(http_status: u16, body: &[u8]) -> Result<Self::Output, crate::Error>
     where
         Self: Sized,
     {
-        crate::decode::payload(&Self::SPEC, http_status, body)
+        crate::decode::payload::<Self>(http_status, body)
+    }
+
+    /// Decodes a whole answer: the status (an error here is DingTalk's or the transport's,
+    /// judged for retries), then the payload. Generated endpoints read a plain success in
+    /// one pass; this default checks the status, then calls
+    /// [`decode_output`](Self::decode_output).
+    #[doc(hidden)]
+    fn decode_answer(
+        answer: crate::decode::Answer<'_>,
+    ) -> Result<crate::decode::Decoded<Self::Output>, crate::Error>
+    where
+        Self: Sized,
+    {
+        crate::decode::checked::<Self>(answer)
     }
 }
 

@@ -9,6 +9,7 @@ pub mod error;
 #[cfg(feature = "events")]
 #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
 pub mod events;
+mod json_path;
 #[cfg(feature = "rate-limit")]
 mod limit;
 pub mod paging;

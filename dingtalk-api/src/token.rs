@@ -279,6 +279,11 @@ impl TokenCache {
         }
     }
 
+    /// The cached token if it is fresh, without waiting for anything.
+    pub(crate) fn fresh(&self) -> Option<AccessToken> {
+        self.shared.fresh()
+    }
+
     /// A valid token. `fetch` (which returns the token and its lifetime) runs in the one
     /// flight, once for all concurrent callers of this process, and with a shared store once
     /// for all processes.

@@ -126,25 +126,51 @@ pub fn endpoint(
             }
         }
     };
-    let decode = match endpoint.response.as_ref().map(|r| &r.shape) {
+    // How the answer is read: one pass for the status and the payload where it can be
+    // (`decode_answer`), the payload value leniently where it is a plain value.
+    let shape = endpoint.response.as_ref().map(|r| &r.shape);
+    let read_payload = match shape {
+        Some(ResponseShape::Type(ty)) if lenient(ty) => Some(quote! { lenient }),
+        // A list or map of objects: `"result": null` is the empty collection.
+        Some(ResponseShape::Type(TypeExpr::List(_) | TypeExpr::Map(_))) => {
+            Some(quote! { nullable })
+        }
+        _ => None,
+    };
+    let read_payload = read_payload.map(|reader| {
+        quote! {
+            fn read_payload<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self::Output, D::Error> {
+                crate::wire::de::#reader(d)
+            }
+        }
+    });
+    let decode = match payload_kind(endpoint) {
         // The file itself; an error still arrives as `errcode` JSON and is caught before.
-        Some(ResponseShape::Binary) => quote! {
+        PayloadKind::Binary => quote! {
             fn decode_output(_http_status: u16, body: &[u8]) -> Result<Self::Output, crate::Error> {
                 Ok(body.to_vec())
             }
-        },
-        Some(ResponseShape::Type(ty)) if lenient(ty) => quote! {
-            fn decode_output(http_status: u16, body: &[u8]) -> Result<Self::Output, crate::Error> {
-                crate::decode::lenient_result(&Self::SPEC, http_status, body)
+            fn decode_answer(answer: crate::decode::Answer<'_>) -> Result<crate::decode::Decoded<Self::Output>, crate::Error> {
+                crate::decode::binary_answer(&Self::SPEC, answer)
             }
         },
-        // A list or map of objects: `"result": null` is the empty collection.
-        Some(ResponseShape::Type(TypeExpr::List(_) | TypeExpr::Map(_))) => quote! {
-            fn decode_output(http_status: u16, body: &[u8]) -> Result<Self::Output, crate::Error> {
-                crate::decode::nullable_result(&Self::SPEC, http_status, body)
+        PayloadKind::Nothing => quote! {
+            fn decode_answer(answer: crate::decode::Answer<'_>) -> Result<crate::decode::Decoded<Self::Output>, crate::Error> {
+                crate::decode::nothing_answer(&Self::SPEC, answer)
             }
         },
-        _ => quote! {},
+        PayloadKind::ResultField => quote! {
+            #read_payload
+            fn decode_answer(answer: crate::decode::Answer<'_>) -> Result<crate::decode::Decoded<Self::Output>, crate::Error> {
+                crate::decode::result_answer::<Self>(answer)
+            }
+        },
+        PayloadKind::TopLevel => quote! {
+            #read_payload
+            fn decode_answer(answer: crate::decode::Answer<'_>) -> Result<crate::decode::Decoded<Self::Output>, crate::Error> {
+                crate::decode::top_level_answer::<Self>(answer)
+            }
+        },
     };
     let paging = match (
         &endpoint.pagination,
@@ -431,19 +457,11 @@ fn spec_const(file: &SpecFile, endpoint: &Endpoint) -> TokenStream {
         Style::Classic => quote! { Classic },
         Style::V1 => quote! { V1 },
     };
-    let has_payload = !matches!(
-        endpoint.response.as_ref().map(|r| &r.shape),
-        None | Some(ResponseShape::Empty)
-    );
-    let binary = matches!(
-        endpoint.response.as_ref().map(|r| &r.shape),
-        Some(ResponseShape::Binary)
-    );
-    let payload = match (endpoint.envelope, has_payload) {
-        _ if binary => quote! { Binary },
-        (_, false) => quote! { Nothing },
-        (Some(Envelope::Result), true) => quote! { ResultField },
-        _ => quote! { TopLevel },
+    let payload = match payload_kind(endpoint) {
+        PayloadKind::Binary => quote! { Binary },
+        PayloadKind::Nothing => quote! { Nothing },
+        PayloadKind::ResultField => quote! { ResultField },
+        PayloadKind::TopLevel => quote! { TopLevel },
     };
     let idempotent = endpoint.idempotent;
     // An answer with a secret field (a token, a ticket) is never quoted in an error.
@@ -467,6 +485,24 @@ fn spec_const(file: &SpecFile, endpoint: &Endpoint) -> TokenStream {
             auth: crate::endpoint::Auth::#auth,
             secret_answer: #secret_answer,
         }
+    }
+}
+
+/// Where the typed answer sits in the response body (`Payload` in the runtime).
+enum PayloadKind {
+    TopLevel,
+    ResultField,
+    Nothing,
+    Binary,
+}
+
+fn payload_kind(endpoint: &Endpoint) -> PayloadKind {
+    let shape = endpoint.response.as_ref().map(|r| &r.shape);
+    match (endpoint.envelope, shape) {
+        (_, Some(ResponseShape::Binary)) => PayloadKind::Binary,
+        (_, None | Some(ResponseShape::Empty)) => PayloadKind::Nothing,
+        (Some(Envelope::Result), _) => PayloadKind::ResultField,
+        _ => PayloadKind::TopLevel,
     }
 }
 

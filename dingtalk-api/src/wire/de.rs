@@ -14,18 +14,19 @@ use serde::de::{
     DeserializeOwned, DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor,
 };
 
-/// A JSON scalar as it arrived.
-#[derive(Debug)]
-pub enum Raw {
+/// A JSON scalar as it arrived; text is borrowed (from the body, or serde_json's scratch
+/// buffer for strings with escapes), so reading a scalar copies text at most once.
+#[derive(Debug, Clone, Copy)]
+pub enum Raw<'a> {
     Null,
     Bool(bool),
     Int(i64),
     UInt(u64),
     Float(f64),
-    Text(String),
+    Text(&'a str),
 }
 
-impl fmt::Display for Raw {
+impl fmt::Display for Raw<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Raw::Null => f.write_str("null"),
@@ -38,53 +39,10 @@ impl fmt::Display for Raw {
     }
 }
 
-struct RawVisitor;
-
-impl<'de> Visitor<'de> for RawVisitor {
-    type Value = Raw;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string, number, boolean or null")
-    }
-    fn visit_bool<E: Error>(self, v: bool) -> Result<Raw, E> {
-        Ok(Raw::Bool(v))
-    }
-    fn visit_i64<E: Error>(self, v: i64) -> Result<Raw, E> {
-        Ok(Raw::Int(v))
-    }
-    fn visit_u64<E: Error>(self, v: u64) -> Result<Raw, E> {
-        Ok(Raw::UInt(v))
-    }
-    fn visit_f64<E: Error>(self, v: f64) -> Result<Raw, E> {
-        Ok(Raw::Float(v))
-    }
-    fn visit_str<E: Error>(self, v: &str) -> Result<Raw, E> {
-        Ok(Raw::Text(v.to_owned()))
-    }
-    fn visit_string<E: Error>(self, v: String) -> Result<Raw, E> {
-        Ok(Raw::Text(v))
-    }
-    fn visit_unit<E: Error>(self) -> Result<Raw, E> {
-        Ok(Raw::Null)
-    }
-    fn visit_none<E: Error>(self) -> Result<Raw, E> {
-        Ok(Raw::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
-        d.deserialize_any(RawVisitor)
-    }
-}
-
-impl<'de> Deserialize<'de> for Raw {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(RawVisitor)
-    }
-}
-
 /// A scalar that can be read from any spelling DingTalk uses for it.
 pub trait Scalar: Sized {
     const EXPECTED: &'static str;
-    fn from_raw(raw: &Raw) -> Option<Self>;
+    fn from_raw(raw: &Raw<'_>) -> Option<Self>;
     /// Whether `""` means "absent" for an optional field of this type.
     const EMPTY_IS_NONE: bool = true;
 }
@@ -100,7 +58,7 @@ fn int_from_text(text: &str) -> Option<i64> {
 
 impl Scalar for i64 {
     const EXPECTED: &'static str = "an integer";
-    fn from_raw(raw: &Raw) -> Option<Self> {
+    fn from_raw(raw: &Raw<'_>) -> Option<Self> {
         match raw {
             Raw::Int(v) => Some(*v),
             Raw::UInt(v) => i64::try_from(*v).ok(),
@@ -113,14 +71,14 @@ impl Scalar for i64 {
 
 impl Scalar for i32 {
     const EXPECTED: &'static str = "a 32-bit integer";
-    fn from_raw(raw: &Raw) -> Option<Self> {
+    fn from_raw(raw: &Raw<'_>) -> Option<Self> {
         i64::from_raw(raw).and_then(|v| i32::try_from(v).ok())
     }
 }
 
 impl Scalar for f64 {
     const EXPECTED: &'static str = "a number";
-    fn from_raw(raw: &Raw) -> Option<Self> {
+    fn from_raw(raw: &Raw<'_>) -> Option<Self> {
         match raw {
             Raw::Int(v) => Some(*v as f64),
             Raw::UInt(v) => Some(*v as f64),
@@ -133,7 +91,7 @@ impl Scalar for f64 {
 
 impl Scalar for bool {
     const EXPECTED: &'static str = "a boolean";
-    fn from_raw(raw: &Raw) -> Option<Self> {
+    fn from_raw(raw: &Raw<'_>) -> Option<Self> {
         match raw {
             Raw::Bool(v) => Some(*v),
             Raw::Int(0) | Raw::UInt(0) => Some(false),
@@ -151,9 +109,9 @@ impl Scalar for bool {
 impl Scalar for String {
     const EXPECTED: &'static str = "a string";
     const EMPTY_IS_NONE: bool = false;
-    fn from_raw(raw: &Raw) -> Option<Self> {
+    fn from_raw(raw: &Raw<'_>) -> Option<Self> {
         match raw {
-            Raw::Text(t) => Some(t.clone()),
+            Raw::Text(t) => Some((*t).to_owned()),
             Raw::Int(v) => Some(v.to_string()),
             Raw::UInt(v) => Some(v.to_string()),
             Raw::Float(v) => Some(v.to_string()),
@@ -163,10 +121,81 @@ impl Scalar for String {
     }
 }
 
+/// Reads one scalar of any spelling and hands it, borrowed, to `T` (through `Out`, which
+/// says what `null` and `""` mean and how a mismatch is reported).
+struct ScalarVisitor<T, Out>(PhantomData<(T, Out)>);
+
+/// What a scalar reader produces: the value itself, or an `Option` of it.
+trait ScalarOut<T: Scalar>: Sized {
+    fn from_raw(raw: Raw<'_>) -> Option<Self>;
+}
+
+struct Plain;
+struct Optional;
+
+impl<T: Scalar> ScalarOut<T> for (T, Plain) {
+    fn from_raw(raw: Raw<'_>) -> Option<Self> {
+        T::from_raw(&raw).map(|v| (v, Plain))
+    }
+}
+
+impl<T: Scalar> ScalarOut<T> for (Option<T>, Optional) {
+    fn from_raw(raw: Raw<'_>) -> Option<Self> {
+        match raw {
+            Raw::Null => Some((None, Optional)),
+            Raw::Text("") if T::EMPTY_IS_NONE => Some((None, Optional)),
+            _ => T::from_raw(&raw).map(|v| (Some(v), Optional)),
+        }
+    }
+}
+
+impl<T: Scalar, Out: ScalarOut<T>> ScalarVisitor<T, Out> {
+    fn read<E: Error>(raw: Raw<'_>) -> Result<Out, E> {
+        Out::from_raw(raw)
+            .ok_or_else(|| E::custom(format!("expected {}, found {raw}", T::EXPECTED)))
+    }
+}
+
+impl<'de, T: Scalar, Out: ScalarOut<T>> Visitor<'de> for ScalarVisitor<T, Out> {
+    type Value = Out;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, number, boolean or null")
+    }
+    fn visit_bool<E: Error>(self, v: bool) -> Result<Out, E> {
+        Self::read(Raw::Bool(v))
+    }
+    fn visit_i64<E: Error>(self, v: i64) -> Result<Out, E> {
+        Self::read(Raw::Int(v))
+    }
+    fn visit_u64<E: Error>(self, v: u64) -> Result<Out, E> {
+        Self::read(Raw::UInt(v))
+    }
+    fn visit_f64<E: Error>(self, v: f64) -> Result<Out, E> {
+        Self::read(Raw::Float(v))
+    }
+    fn visit_str<E: Error>(self, v: &str) -> Result<Out, E> {
+        Self::read(Raw::Text(v))
+    }
+    fn visit_unit<E: Error>(self) -> Result<Out, E> {
+        Self::read(Raw::Null)
+    }
+    fn visit_none<E: Error>(self) -> Result<Out, E> {
+        Self::read(Raw::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Out, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
 fn scalar<'de, T: Scalar, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
-    let raw = Raw::deserialize(d)?;
-    T::from_raw(&raw)
-        .ok_or_else(|| D::Error::custom(format!("expected {}, found {raw}", T::EXPECTED)))
+    d.deserialize_any(ScalarVisitor::<T, (T, Plain)>(PhantomData))
+        .map(|(value, Plain)| value)
+}
+
+fn optional_scalar<'de, T: Scalar, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    d.deserialize_any(ScalarVisitor::<T, (Option<T>, Optional)>(PhantomData))
+        .map(|(value, Optional)| value)
 }
 
 /// A value decoded leniently: scalars, `Option`s of them, and lists or maps of those.
@@ -183,14 +212,7 @@ macro_rules! lenient_scalar {
         }
         impl Lenient for Option<$t> {
             fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let raw = Raw::deserialize(d)?;
-                match &raw {
-                    Raw::Null => Ok(None),
-                    Raw::Text(t) if t.is_empty() && <$t as Scalar>::EMPTY_IS_NONE => Ok(None),
-                    _ => <$t as Scalar>::from_raw(&raw).map(Some).ok_or_else(|| {
-                        D::Error::custom(format!("expected {}, found {raw}", <$t as Scalar>::EXPECTED))
-                    }),
-                }
+                optional_scalar::<$t, D>(d)
             }
         }
     )*};
@@ -314,7 +336,7 @@ impl<'de, T: Scalar + Lenient> Visitor<'de> for JoinedVisitor<T> {
             .map(str::trim)
             .filter(|piece| !piece.is_empty())
             .map(|piece| {
-                T::from_raw(&Raw::Text(piece.to_owned())).ok_or_else(|| {
+                T::from_raw(&Raw::Text(piece)).ok_or_else(|| {
                     E::custom(format!(
                         "expected {} in the list, found {piece:?}",
                         T::EXPECTED
@@ -356,33 +378,115 @@ pub fn pipe<'de, D: Deserializer<'de>, L: JoinedList>(d: D) -> Result<L, D::Erro
     joined(d, '|')
 }
 
-/// A value sent as a string holding JSON; the parsed value itself is accepted too.
+/// A value sent as a string holding JSON; the parsed value itself is accepted too. The text
+/// is parsed where it lies (no copy of the string first).
 pub fn json_string<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
-    let value = serde_json::Value::deserialize(d)?;
-    match value {
-        serde_json::Value::String(text) if text.trim().is_empty() => {
-            T::deserialize(serde_json::Value::Null).map_err(D::Error::custom)
+    struct JsonText<T>(PhantomData<T>);
+    impl<T: DeserializeOwned> JsonText<T> {
+        fn other<E: Error>(value: serde_json::Value) -> Result<T, E> {
+            T::deserialize(value).map_err(E::custom)
         }
-        serde_json::Value::String(text) => match serde_json::from_str(&text) {
-            Ok(parsed) => Ok(parsed),
-            // Not JSON after all (e.g. DingTalk's `{1:false}`): keep it as the text it is, if
-            // the field can hold text; otherwise report the parse error.
-            Err(err) => T::deserialize(serde_json::Value::String(text))
-                .map_err(|_| D::Error::custom(format!("a string holding invalid JSON: {err}"))),
-        },
-        other => T::deserialize(other).map_err(D::Error::custom),
     }
+    impl<'de, T: DeserializeOwned> Visitor<'de> for JsonText<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string holding JSON, or JSON")
+        }
+        fn visit_str<E: Error>(self, text: &str) -> Result<T, E> {
+            if text.trim().is_empty() {
+                return Self::other(serde_json::Value::Null);
+            }
+            match serde_json::from_str(text) {
+                Ok(parsed) => Ok(parsed),
+                // Not JSON after all (e.g. DingTalk's `{1:false}`): keep it as the text it
+                // is, if the field can hold text; otherwise report the parse error.
+                Err(err) => T::deserialize(serde_json::Value::String(text.to_owned()))
+                    .map_err(|_| E::custom(format!("a string holding invalid JSON: {err}"))),
+            }
+        }
+        fn visit_bool<E: Error>(self, v: bool) -> Result<T, E> {
+            Self::other(serde_json::Value::Bool(v))
+        }
+        fn visit_i64<E: Error>(self, v: i64) -> Result<T, E> {
+            Self::other(serde_json::Value::from(v))
+        }
+        fn visit_u64<E: Error>(self, v: u64) -> Result<T, E> {
+            Self::other(serde_json::Value::from(v))
+        }
+        fn visit_f64<E: Error>(self, v: f64) -> Result<T, E> {
+            Self::other(serde_json::Value::from(v))
+        }
+        fn visit_unit<E: Error>(self) -> Result<T, E> {
+            Self::other(serde_json::Value::Null)
+        }
+        fn visit_none<E: Error>(self) -> Result<T, E> {
+            Self::other(serde_json::Value::Null)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+            let value =
+                serde_json::Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+            Self::other(value)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            let value =
+                serde_json::Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+            Self::other(value)
+        }
+    }
+    d.deserialize_any(JsonText(PhantomData))
 }
 
 /// String enums: any text (or a number, spelled as text) maps to a variant or `Unknown`.
 pub fn string_enum<'de, D: Deserializer<'de>, T: for<'a> From<&'a str>>(
     d: D,
 ) -> Result<T, D::Error> {
-    let raw = Raw::deserialize(d)?;
-    match String::from_raw(&raw) {
-        Some(text) => Ok(T::from(text.as_str())),
-        None => Err(D::Error::custom(format!("expected a string, found {raw}"))),
+    struct EnumVisitor<T>(PhantomData<T>);
+    impl<T: for<'a> From<&'a str>> EnumVisitor<T> {
+        fn read<E: Error>(raw: Raw<'_>) -> Result<T, E> {
+            match raw {
+                Raw::Text(text) => Ok(T::from(text)),
+                Raw::Null => Err(E::custom(format!("expected a string, found {raw}"))),
+                _ => match String::from_raw(&raw) {
+                    Some(text) => Ok(T::from(text.as_str())),
+                    None => Err(E::custom(format!("expected a string, found {raw}"))),
+                },
+            }
+        }
     }
+    impl<'de, T: for<'a> From<&'a str>> Visitor<'de> for EnumVisitor<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string, number, boolean or null")
+        }
+        fn visit_bool<E: Error>(self, v: bool) -> Result<T, E> {
+            Self::read(Raw::Bool(v))
+        }
+        fn visit_i64<E: Error>(self, v: i64) -> Result<T, E> {
+            Self::read(Raw::Int(v))
+        }
+        fn visit_u64<E: Error>(self, v: u64) -> Result<T, E> {
+            Self::read(Raw::UInt(v))
+        }
+        fn visit_f64<E: Error>(self, v: f64) -> Result<T, E> {
+            Self::read(Raw::Float(v))
+        }
+        fn visit_str<E: Error>(self, v: &str) -> Result<T, E> {
+            Self::read(Raw::Text(v))
+        }
+        fn visit_unit<E: Error>(self) -> Result<T, E> {
+            Self::read(Raw::Null)
+        }
+        fn visit_none<E: Error>(self) -> Result<T, E> {
+            Self::read(Raw::Null)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    d.deserialize_any(EnumVisitor(PhantomData))
 }
 
 /// Text from any JSON value: strings as they are, numbers and booleans spelled out, objects
