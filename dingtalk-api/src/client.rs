@@ -324,7 +324,10 @@ impl Client {
             crate::auth::GetTokenRequest::new(inner.app_key.clone(), inner.app_secret.clone());
         let spec = &crate::auth::GetTokenRequest::SPEC;
         let prepared = prepare(&request)?;
-        let (answer, _) = self.execute(spec, &prepared, None).await?;
+        let (answer, _) = self
+            .execute(spec, &prepared, None)
+            .await
+            .map_err(explain_credentials)?;
         // Errors never quote this answer (its spec marks `access_token` secret).
         let token: crate::auth::GetTokenResponse =
             decode::payload(spec, answer.status, &answer.body)?;
@@ -1133,6 +1136,28 @@ impl Failure {
             token_fetch: false,
             signed_with: None,
         }
+    }
+}
+
+/// `gettoken` refused the key or secret: say which keys never work there, since DingTalk's
+/// own message does not (a personal app's AppId, an ISV suite key).
+fn explain_credentials(error: Error) -> Error {
+    match error {
+        Error::Api(mut api)
+            if matches!(
+                api.code(),
+                crate::ErrorCode::InvalidCredential | crate::ErrorCode::InvalidCorpCredentials
+            ) =>
+        {
+            api.errmsg = format!(
+                "{} (gettoken accepts only an internal app's AppKey and AppSecret: a \
+                 third-party personal app's AppId cannot call the enterprise API, it uses \
+                 sns/gettoken and user tokens; an ISV suite key goes through IsvClient)",
+                api.errmsg
+            );
+            Error::Api(api)
+        }
+        other => other,
     }
 }
 

@@ -24,6 +24,7 @@ mod auth;
 mod check;
 mod faults;
 mod handlers;
+mod isv;
 pub mod org;
 mod push;
 mod server;
@@ -40,6 +41,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 pub use faults::{Fault, FaultAction};
+pub use isv::{DEFAULT_SUITE_KEY, DEFAULT_SUITE_SECRET};
 pub use org::Org;
 pub use push::PushRecord;
 pub use state::{
@@ -63,6 +65,8 @@ pub struct FakeDingTalk {
     org: Org,
     log_requests: bool,
     address: SocketAddr,
+    /// The ISV suite it serves (see `isv.rs`).
+    suite: isv::SuiteConfig,
 }
 
 impl Default for FakeDingTalk {
@@ -81,6 +85,7 @@ impl FakeDingTalk {
             org: Org::demo(),
             log_requests: false,
             address: SocketAddr::from(([127, 0, 0, 1], 0)),
+            suite: isv::SuiteConfig::default(),
         }
     }
 
@@ -148,6 +153,7 @@ impl FakeDingTalk {
             push: push::Pusher::start(),
             base_url: format!("http://{address}"),
             robot_http_url: Mutex::new(None),
+            isv: Mutex::new(isv::Isv::new(self.suite, self.token_lifetime)),
         });
         let shutdown = Arc::new(Notify::new());
         let task = tokio::spawn(server::serve(listener, shared.clone(), shutdown.clone()));
@@ -437,6 +443,7 @@ impl FakeHandle {
                 let key = format!("{} {}", r.method.as_str(), r.path);
                 r.path == "/gettoken"
                     || r.path.starts_with("/v1.0/oauth2/")
+                    || r.path.starts_with("/service/")
                     || self.shared.handlers.contains_key(r.name.as_str())
                     || self.shared.handlers.contains_key(key.as_str())
             })

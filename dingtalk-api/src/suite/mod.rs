@@ -377,6 +377,11 @@ impl IsvClient {
             .await
     }
 
+    /// The latest suite ticket in the store, if one arrived.
+    pub async fn suite_ticket(&self) -> Result<Option<Ticket>, Error> {
+        self.inner.tickets.load_ticket(&self.inner.suite_key).await
+    }
+
     /// The suite token (fetched or cached). Calls never need this.
     pub async fn suite_token(&self) -> Result<AccessToken, Error> {
         self.inner.suite.access_token().await
