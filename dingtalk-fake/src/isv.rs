@@ -81,6 +81,9 @@ pub(crate) struct Installed {
     tokens_issued: u64,
 }
 
+/// The organisation a corp token belongs to, and its state.
+pub(crate) type CorpState = (String, Arc<Mutex<State>>);
+
 /// Everything the fake knows about the suite.
 #[derive(Debug)]
 pub(crate) struct Isv {
@@ -253,10 +256,7 @@ impl Isv {
 
     /// The organisation a corp token acts for: `Ok(None)` when it is no corp token at all,
     /// 42001 when it expired, 40014 when its organisation removed the app.
-    pub(crate) fn corp_of(
-        &self,
-        token: &str,
-    ) -> Result<Option<(String, Arc<Mutex<State>>)>, Rejection> {
+    pub(crate) fn corp_of(&self, token: &str) -> Result<Option<CorpState>, Rejection> {
         let Some(corp_id) = self.corp_tokens.get(token) else {
             return Ok(None);
         };
