@@ -797,6 +797,8 @@ fn load_endpoint(
                 &[
                     ("token", Auth::Token),
                     ("user_token", Auth::UserToken),
+                    ("suite_token", Auth::SuiteToken),
+                    ("suite_signature", Auth::SuiteSignature),
                     ("none", Auth::None),
                 ],
                 diags,

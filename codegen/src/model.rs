@@ -224,6 +224,12 @@ pub enum Auth {
     Token,
     /// A user's OAuth2 token, given with each request (`dingtalk_api::UserToken`).
     UserToken,
+    /// The suite token of a third-party (ISV) app, attached by the client: the query
+    /// parameter `suite_access_token` (classic) or the token header (v1).
+    SuiteToken,
+    /// A per-attempt signature of the ISV suite in the query (`accessKey`, `timestamp`,
+    /// `suiteTicket`, `signature`), attached by the client (classic only).
+    SuiteSignature,
     None,
 }
 

@@ -7,6 +7,9 @@ use crate::diag::{Diagnostics, Span};
 use crate::model::*;
 use crate::naming;
 
+/// The query parameters the client adds to `auth: suite_signature` requests.
+const SIGNATURE_PARAMS: [&str; 4] = ["accessKey", "timestamp", "suiteTicket", "signature"];
+
 /// Where each named type lives and in which direction it travels.
 #[derive(Debug, Default)]
 pub struct Resolved {
@@ -816,7 +819,41 @@ fn check_endpoint(ctx: &Ctx<'_>, file: &SpecFile, endpoint: &Endpoint, diags: &m
             );
         }
     }
-    if matches!(endpoint.auth, Auth::Token | Auth::UserToken) {
+    if endpoint.auth == Auth::SuiteSignature && file.style == Style::V1 {
+        diags.error(
+            endpoint.span.clone(),
+            "`auth: suite_signature` is for classic endpoints (v1 ISV calls take the suite token: `auth: suite_token`)",
+        );
+    }
+    if endpoint.auth == Auth::SuiteToken && file.style == Style::Classic {
+        if let Some(param) = endpoint
+            .params
+            .iter()
+            .find(|p| p.wire == "suite_access_token")
+        {
+            diags.error(
+                param.span.clone(),
+                "parameter `suite_access_token`: `auth: suite_token` makes the client attach the suite token itself; remove this parameter",
+            );
+        }
+    }
+    if endpoint.auth == Auth::SuiteSignature {
+        for param in &endpoint.params {
+            if SIGNATURE_PARAMS.contains(&param.wire.as_str()) {
+                diags.error(
+                    param.span.clone(),
+                    format!(
+                        "parameter `{}`: `auth: suite_signature` makes the client add `accessKey`, `timestamp`, `suiteTicket` and `signature` to every attempt; remove this parameter",
+                        param.wire
+                    ),
+                );
+            }
+        }
+    }
+    if matches!(
+        endpoint.auth,
+        Auth::Token | Auth::UserToken | Auth::SuiteToken
+    ) {
         for param in &endpoint.params {
             let token = match file.style {
                 Style::Classic => param.wire == "access_token",

@@ -38,6 +38,8 @@ struct Inner {
     app_key: String,
     app_secret: String,
     tokens: TokenCache,
+    /// What this client's token is, and how it is fetched.
+    source: TokenSource,
     retry: RetryPolicy,
     /// Bounds one HTTP exchange, body included (also with a caller's own HTTP client).
     timeout: Option<Duration>,
@@ -47,10 +49,49 @@ struct Inner {
     limiter: Option<crate::limit::Limiter>,
 }
 
+/// Where a client's token comes from: an internal app's `gettoken`, or (feature `isv`) the
+/// suite token of a third-party app or the corp token of one organisation that installed it.
+/// One token cache per client either way, so every source gets the same single flight,
+/// shared failure window and shared store.
+pub(crate) enum TokenSource {
+    /// `gettoken` with the app key and secret.
+    App,
+    /// The suite of a third-party (ISV) app: the client's token is the suite token, fetched
+    /// with the latest suite ticket.
+    #[cfg(feature = "isv")]
+    Suite(crate::suite::SuiteCredentials),
+    /// One organisation of a suite: the client's token is that organisation's corp token,
+    /// fetched through the suite's client (`isv.get_corp_token`, signed).
+    #[cfg(feature = "isv")]
+    Corp { suite: Client, corp_id: String },
+}
+
+/// The credential one attempt carries.
+enum Credential {
+    None,
+    /// The app or corp access token (`access_token` / the v1 token header), or a user token.
+    Token(AccessToken),
+    /// The ISV suite token (`suite_access_token` / the v1 token header).
+    SuiteToken(AccessToken),
+    /// Query parameters computed for this attempt (the suite signature).
+    Query(Vec<(&'static str, String)>),
+}
+
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("app_key", &self.inner.app_key)
+        let mut debug = f.debug_struct("Client");
+        debug.field("app_key", &self.inner.app_key);
+        #[cfg(feature = "isv")]
+        match &self.inner.source {
+            TokenSource::App => {}
+            TokenSource::Suite(_) => {
+                debug.field("token", &"suite token");
+            }
+            TokenSource::Corp { corp_id, .. } => {
+                debug.field("corp_id", corp_id);
+            }
+        }
+        debug
             .field("app_secret", &"<redacted>")
             .field("base_url", &self.inner.base_url.as_str())
             .field("v1_base_url", &self.inner.v1_base_url.as_str())
@@ -120,9 +161,33 @@ impl Client {
         }
     }
 
-    /// The app key this client calls as.
+    /// The app key this client calls as (the suite key for clients of an
+    /// [`IsvClient`](crate::suite::IsvClient)).
     pub fn app_key(&self) -> &str {
         &self.inner.app_key
+    }
+
+    /// The organisation whose corp token this client carries, for the clients
+    /// [`IsvClient::client_for`](crate::suite::IsvClient::client_for) hands out; `None` for
+    /// an internal app's client and for the suite's own.
+    pub fn corp_id(&self) -> Option<&str> {
+        match &self.inner.source {
+            #[cfg(feature = "isv")]
+            TokenSource::Corp { corp_id, .. } => Some(corp_id),
+            _ => None,
+        }
+    }
+
+    /// The client that holds the suite's credentials: this one for the suite's own client,
+    /// the suite's for an organisation's; `None` for an internal app.
+    fn suite_client(&self) -> Option<&Client> {
+        match &self.inner.source {
+            TokenSource::App => None,
+            #[cfg(feature = "isv")]
+            TokenSource::Suite(_) => Some(self),
+            #[cfg(feature = "isv")]
+            TokenSource::Corp { suite, .. } => Some(suite),
+        }
     }
 
     /// The app secret, for the crate's own registrations (Stream mode) only.
@@ -245,10 +310,52 @@ impl Client {
     fn token(&self) -> TokenFetch<AccessToken> {
         let client = self.clone();
         let fetch = move || -> TokenFetch<(AccessToken, Duration)> {
-            Box::pin(async move { client.fetch_token().await })
+            Box::pin(async move {
+                match &client.inner.source {
+                    TokenSource::App => client.fetch_token().await,
+                    #[cfg(feature = "isv")]
+                    TokenSource::Suite(credentials) => {
+                        crate::suite::fetch_suite_token(&client, credentials).await
+                    }
+                    #[cfg(feature = "isv")]
+                    TokenSource::Corp { suite, corp_id } => {
+                        crate::suite::fetch_corp_token(suite, corp_id).await
+                    }
+                }
+            })
         };
         let tokens = self.inner.tokens.clone();
         Box::pin(async move { tokens.get(fetch).await })
+    }
+
+    /// Runs `request` through the non-generic core and decodes it, for the token fetches of
+    /// the ISV sources (inside their flight, so without asking for this client's token).
+    #[cfg(feature = "isv")]
+    pub(crate) async fn execute_decoded<E: Endpoint>(
+        &self,
+        request: &E,
+    ) -> Result<E::Output, Error> {
+        let spec = &E::SPEC;
+        let prepared = prepare(request)?;
+        let mut payload = None;
+        let mut decoder = |answer: decode::Answer<'_>| -> Result<Status, Error> {
+            let decoded = E::decode_answer(answer)?;
+            payload = Some(decoded.payload);
+            Ok(decoded.status)
+        };
+        self.execute(spec, &prepared, None, &mut decoder).await?;
+        payload.unwrap_or_else(|| {
+            Err(Error::Config(format!(
+                "{}: the answer was not decoded",
+                spec.name
+            )))
+        })
+    }
+
+    /// Where this client's token comes from.
+    #[cfg(feature = "isv")]
+    pub(crate) fn source(&self) -> &TokenSource {
+        &self.inner.source
     }
 
     /// Calls `gettoken` (through `execute`, so with the same retries and checks as any
@@ -265,7 +372,9 @@ impl Client {
             payload = Some(decoded.payload);
             Ok(decoded.status)
         };
-        self.execute(spec, &prepared, None, &mut decoder).await?;
+        self.execute(spec, &prepared, None, &mut decoder)
+            .await
+            .map_err(explain_credentials)?;
         // Errors never quote this answer (its spec marks `access_token` secret).
         let token = payload
             .unwrap_or_else(|| Err(Error::Config("gettoken: the answer was not decoded".into())))?;
@@ -338,6 +447,8 @@ impl Client {
         let mut attempts = 0;
         let mut budget = crate::retry::Budget::default();
         let mut token_refreshed = false;
+        #[cfg(feature = "isv")]
+        let mut ticket_reloaded = false;
         loop {
             attempts += 1;
             let Failure {
@@ -345,6 +456,7 @@ impl Client {
                 stale,
                 request_sent,
                 token_fetch,
+                signed_with,
             } = match self.attempt(spec, prepared, deadline, &mut *decoder).await {
                 Ok(answer) => return (Ok(answer), attempts),
                 Err(failure) => failure,
@@ -356,14 +468,40 @@ impl Client {
             }
             // DingTalk rejected the token, so it did not run the call: safe for every
             // endpoint. Exactly once; a second rejection goes to the caller.
-            if err.is_token_invalid() && spec.auth == Auth::Token && !token_refreshed {
+            if err.is_token_invalid()
+                && matches!(spec.auth, Auth::Token | Auth::SuiteToken)
+                && !token_refreshed
+            {
                 token_refreshed = true;
                 tracing::debug!("access token rejected; refreshing once");
                 if let Some(stale) = stale {
-                    self.inner.tokens.invalidate(&stale).await;
+                    match (spec.auth, self.suite_client()) {
+                        (Auth::SuiteToken, Some(suite)) => {
+                            suite.inner.tokens.invalidate(&stale).await;
+                        }
+                        _ => self.inner.tokens.invalidate(&stale).await,
+                    }
                 }
                 continue;
             }
+            // A suite ticket DingTalk no longer accepts: a newer one may have reached the
+            // store since this attempt was signed. Re-sign once with it; otherwise say so.
+            #[cfg(feature = "isv")]
+            if let Some(used) = signed_with {
+                if crate::suite::is_stale_ticket(&err) {
+                    if !ticket_reloaded
+                        && let Some(suite) = self.suite_client()
+                        && crate::suite::ticket_changed(suite, &used).await
+                    {
+                        ticket_reloaded = true;
+                        tracing::debug!("suite ticket refused; signing again with the newer one");
+                        continue;
+                    }
+                    return (Err(crate::suite::stale_ticket(err)), attempts);
+                }
+            }
+            #[cfg(not(feature = "isv"))]
+            let _ = signed_with;
             // Nothing was sent (e.g. the rate limiter's wait ran out): judge it as a read.
             let idempotent = spec.idempotent || !request_sent;
             let wait = match classify(&err) {
@@ -403,27 +541,53 @@ impl Client {
         decoder: Decoder<'_>,
     ) -> Result<(u16, Status), Failure> {
         let remaining = || deadline.saturating_duration_since(Instant::now());
-        let token = match spec.auth {
-            Auth::UserToken => prepared
-                .user_token
-                .as_ref()
-                .map(|token| AccessToken::new(token.secret())),
-            // A fresh cached token needs no wait (nor a timer).
-            Auth::Token if let Some(token) = self.inner.tokens.fresh() => Some(token),
+        // A token from a cache; nothing was sent yet, so running out of time here is a plain
+        // timeout, and a failed fetch is the flight's (already retried) outcome.
+        let cached = |fetch: TokenFetch<AccessToken>| async move {
+            match tokio::time::timeout(remaining(), fetch).await {
+                Ok(Ok(token)) => Ok(token),
+                Ok(Err(err)) => Err(Failure {
+                    token_fetch: true,
+                    ..Failure::before_sending(err)
+                }),
+                Err(_) => Err(Failure::before_sending(deadline_passed(spec))),
+            }
+        };
+        let mut signed_with = None;
+        let credential = match spec.auth {
+            Auth::UserToken => match &prepared.user_token {
+                Some(token) => Credential::Token(AccessToken::new(token.secret())),
+                None => Credential::None,
+            },
             Auth::Token => {
-                // Nothing was sent yet: running out of time here is a plain timeout.
-                match tokio::time::timeout(remaining(), self.token()).await {
-                    Ok(Ok(token)) => Some(token),
-                    Ok(Err(err)) => {
-                        return Err(Failure {
-                            token_fetch: true,
-                            ..Failure::before_sending(err)
-                        });
-                    }
-                    Err(_) => return Err(Failure::before_sending(deadline_passed(spec))),
+                if let Some(err) = self.no_access_token(spec) {
+                    return Err(Failure::before_sending(err));
+                }
+                // A fresh cached token needs no wait (nor a timer).
+                match self.inner.tokens.fresh() {
+                    Some(token) => Credential::Token(token),
+                    None => Credential::Token(cached(self.token()).await?),
                 }
             }
-            Auth::None => None,
+            Auth::SuiteToken => {
+                let suite = self
+                    .suite_client()
+                    .ok_or_else(|| Failure::before_sending(needs_suite(spec)))?;
+                Credential::SuiteToken(cached(suite.token()).await?)
+            }
+            Auth::SuiteSignature => {
+                let suite = self
+                    .suite_client()
+                    .ok_or_else(|| Failure::before_sending(needs_suite(spec)))?;
+                let (query, ticket) = suite.sign_suite().await.map_err(Failure::before_sending)?;
+                signed_with = ticket;
+                Credential::Query(query)
+            }
+            Auth::None => Credential::None,
+        };
+        let token = match &credential {
+            Credential::Token(token) | Credential::SuiteToken(token) => Some(token.clone()),
+            Credential::None | Credential::Query(_) => None,
         };
         #[cfg(feature = "rate-limit")]
         if let Some(limiter) = &self.inner.limiter
@@ -438,41 +602,69 @@ impl Client {
             stale,
             request_sent: true,
             token_fetch: false,
+            signed_with: signed_with.clone(),
         };
         // One exchange is bounded by the per-request timeout, the whole call by its deadline.
         let limit = self
             .inner
             .timeout
             .map_or(remaining(), |timeout| timeout.min(remaining()));
-        let answer = match tokio::time::timeout(
-            limit,
-            self.round_trip(spec, prepared, token.as_ref()),
-        )
-        .await
-        {
-            Ok(answer) => answer.map_err(|e| sent(e, token.clone()))?,
-            // The request may be on the wire: for a non-idempotent call that is "unknown",
-            // which the retry loop decides.
-            Err(_) if remaining().is_zero() => {
-                let err = deadline_passed(spec);
-                let err = if spec.idempotent {
-                    err
-                } else {
-                    outcome_unknown(spec, err)
-                };
-                return Err(sent(err, None));
-            }
-            Err(_) => {
-                let err = Error::Timeout {
-                    endpoint: spec.name,
-                    after: limit,
-                };
-                return Err(sent(err, None));
-            }
-        };
+        let answer =
+            match tokio::time::timeout(limit, self.round_trip(spec, prepared, &credential)).await {
+                Ok(answer) => answer.map_err(|e| sent(e, token.clone()))?,
+                // The request may be on the wire: for a non-idempotent call that is "unknown",
+                // which the retry loop decides.
+                Err(_) if remaining().is_zero() => {
+                    let err = deadline_passed(spec);
+                    let err = if spec.idempotent {
+                        err
+                    } else {
+                        outcome_unknown(spec, err)
+                    };
+                    return Err(sent(err, None));
+                }
+                Err(_) => {
+                    let err = Error::Timeout {
+                        endpoint: spec.name,
+                        after: limit,
+                    };
+                    return Err(sent(err, None));
+                }
+            };
         match decoder(answer.borrowed()) {
             Ok(status) => Ok((answer.status, status)),
             Err(err) => Err(sent(err, token)),
+        }
+    }
+
+    /// Why a call that needs an access token cannot have one from this client (the suite's
+    /// own client carries the suite token only).
+    fn no_access_token(&self, spec: &EndpointSpec) -> Option<Error> {
+        match &self.inner.source {
+            #[cfg(feature = "isv")]
+            TokenSource::Suite(_) => Some(Error::Config(format!(
+                "{}: the suite's own client has no organisation to call for; use \
+                 `IsvClient::client_for(corp_id)` (nothing was sent)",
+                spec.name
+            ))),
+            _ => {
+                let _ = spec;
+                None
+            }
+        }
+    }
+
+    /// The suite signature's query parameters for one attempt, and the ticket signed with.
+    async fn sign_suite(&self) -> Result<(Vec<(&'static str, String)>, Option<Arc<str>>), Error> {
+        match &self.inner.source {
+            #[cfg(feature = "isv")]
+            TokenSource::Suite(credentials) => {
+                let (query, ticket) = credentials.sign().await?;
+                Ok((query, Some(ticket)))
+            }
+            _ => Err(Error::Config(
+                "the suite signature needs the suite's client".into(),
+            )),
         }
     }
 
@@ -480,7 +672,7 @@ impl Client {
         &self,
         spec: &EndpointSpec,
         prepared: &Prepared,
-        token: Option<&AccessToken>,
+        credential: &Credential,
     ) -> Result<RawAnswer, Error> {
         let inner = &self.inner;
         let base = match spec.style {
@@ -498,8 +690,19 @@ impl Client {
                     pairs.append_pair(name, &value);
                 }
             }
-            if let (Style::Classic, Some(token)) = (spec.style, token) {
-                pairs.append_pair("access_token", token.secret());
+            match (spec.style, credential) {
+                (Style::Classic, Credential::Token(token)) => {
+                    pairs.append_pair("access_token", token.secret());
+                }
+                (Style::Classic, Credential::SuiteToken(token)) => {
+                    pairs.append_pair("suite_access_token", token.secret());
+                }
+                (_, Credential::Query(query)) => {
+                    for (name, value) in query {
+                        pairs.append_pair(name, value);
+                    }
+                }
+                _ => {}
             }
         }
         if url.query() == Some("") {
@@ -516,7 +719,9 @@ impl Client {
         for (name, value) in prepared.headers.iter() {
             builder = builder.header(name, value);
         }
-        if let (Style::V1, Some(token)) = (spec.style, token) {
+        if let (Style::V1, Credential::Token(token) | Credential::SuiteToken(token)) =
+            (spec.style, credential)
+        {
             builder = builder.header("x-acs-dingtalk-access-token", token.secret());
         }
         // v1 answers JSON when asked to (the Stream gateway answers XML otherwise, notes the
@@ -721,6 +926,7 @@ fn join(base: &Url, path: &str) -> Url {
 }
 
 /// Configures a [`Client`].
+#[derive(Clone)]
 pub struct ClientBuilder {
     app_key: String,
     app_secret: String,
@@ -848,6 +1054,32 @@ impl ClientBuilder {
     }
 
     pub fn build(self) -> Result<Client, Error> {
+        let key = self.app_key.clone();
+        self.build_with(key, TokenSource::App)
+    }
+
+    /// The key and secret given to [`Client::builder`].
+    #[cfg(feature = "isv")]
+    pub(crate) fn credentials(&self) -> (&str, &str) {
+        (&self.app_key, &self.app_secret)
+    }
+
+    /// Gives every client built from (clones of) this builder one HTTP client, so that a
+    /// suite's many organisations share one connection pool.
+    #[cfg(feature = "isv")]
+    pub(crate) fn share_http(mut self) -> Result<Self, Error> {
+        if self.http.is_none() {
+            self.http = Some(default_http(self.connect_timeout)?);
+        }
+        Ok(self)
+    }
+
+    /// A client whose token comes from `source`, cached under `token_key` in the store.
+    pub(crate) fn build_with(
+        self,
+        token_key: String,
+        source: TokenSource,
+    ) -> Result<Client, Error> {
         if self.app_key.trim().is_empty() || self.app_secret.trim().is_empty() {
             return Err(Error::Config(
                 "the app key and app secret must not be empty".into(),
@@ -869,19 +1101,27 @@ impl ClientBuilder {
             Some(http) => http,
             None => default_http(self.connect_timeout)?,
         };
+        let fetch_endpoint = match &source {
+            TokenSource::App => <crate::auth::GetTokenRequest as Endpoint>::SPEC.name,
+            #[cfg(feature = "isv")]
+            TokenSource::Suite(_) => <crate::isv::GetSuiteTokenRequest as Endpoint>::SPEC.name,
+            #[cfg(feature = "isv")]
+            TokenSource::Corp { .. } => <crate::isv::GetCorpTokenRequest as Endpoint>::SPEC.name,
+        };
         let settings = TokenSettings {
             margin: self.token_refresh_margin,
             failure_window: self.token_failure_window,
             fetch_deadline: self.retry.total_deadline,
-            fetch_endpoint: <crate::auth::GetTokenRequest as Endpoint>::SPEC.name,
+            fetch_endpoint,
         };
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 base_url,
                 v1_base_url,
+                source,
                 tokens: TokenCache::new(
-                    self.app_key.clone(),
+                    token_key,
                     settings,
                     self.token_store
                         .unwrap_or_else(|| Arc::new(MemoryTokenStore::new())),
@@ -950,6 +1190,8 @@ struct Failure {
     stale: Option<AccessToken>,
     request_sent: bool,
     token_fetch: bool,
+    /// The suite ticket the attempt was signed with (`auth: suite_signature`).
+    signed_with: Option<Arc<str>>,
 }
 
 impl Failure {
@@ -959,6 +1201,38 @@ impl Failure {
             stale: None,
             request_sent: false,
             token_fetch: false,
+            signed_with: None,
         }
     }
+}
+
+/// `gettoken` refused the key or secret: say which keys never work there, since DingTalk's
+/// own message does not (a personal app's AppId, an ISV suite key).
+fn explain_credentials(error: Error) -> Error {
+    match error {
+        Error::Api(mut api)
+            if matches!(
+                api.code(),
+                crate::ErrorCode::InvalidCredential | crate::ErrorCode::InvalidCorpCredentials
+            ) =>
+        {
+            api.errmsg = format!(
+                "{} (gettoken accepts only an internal app's AppKey and AppSecret: a \
+                 third-party personal app's AppId cannot call the enterprise API, it uses \
+                 sns/gettoken and user tokens; an ISV suite key goes through IsvClient)",
+                api.errmsg
+            );
+            Error::Api(api)
+        }
+        other => other,
+    }
+}
+
+/// An ISV call sent from a client without suite credentials.
+fn needs_suite(spec: &EndpointSpec) -> Error {
+    Error::Config(format!(
+        "{}: this call authenticates as a third-party (ISV) suite; send it through a client of \
+         `dingtalk_api::suite::IsvClient` (nothing was sent)",
+        spec.name
+    ))
 }

@@ -148,6 +148,13 @@ pub enum Auth {
     Token,
     /// The user's own OAuth2 token, given in the request ([`Endpoint::user_token`]).
     UserToken,
+    /// The suite token of a third-party (ISV) app: the `suite_access_token` query parameter
+    /// (classic) or the token header (v1). Only clients of an
+    /// [`IsvClient`](crate::suite::IsvClient) have one.
+    SuiteToken,
+    /// The ISV suite's signature, computed per attempt into the query (`accessKey`,
+    /// `timestamp`, `suiteTicket`, `signature`). Only clients of an `IsvClient` can sign.
+    SuiteSignature,
     /// No token (e.g. `gettoken` itself).
     None,
 }

@@ -87,7 +87,48 @@ pub enum Error {
         /// An excerpt of DingTalk's answer.
         body: String,
     },
+    /// A third-party (ISV) app's credential chain cannot go on: no suite ticket yet, a ticket
+    /// DingTalk no longer accepts, or a failing ISV store (see [`IsvError`]).
+    Isv(IsvError),
 }
+
+/// Why an ISV suite could not authenticate. Never holds the suite secret, a ticket, a
+/// permanent code or a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IsvError {
+    /// No suite ticket has arrived yet for this suite: DingTalk pushes one about every 5
+    /// hours (and on demand from the developer console); hand the `suite_ticket` event to
+    /// `IsvClient::on_event`. Nothing was sent.
+    NoSuiteTicket { suite_key: String },
+    /// DingTalk refused the suite ticket (classic errcode 40085, v1 `invalidSuiteTicket`): a
+    /// newer ticket replaced it and has not reached this suite's ticket store. The call was
+    /// tried again once with the store's ticket if it had changed meanwhile.
+    StaleSuiteTicket(Box<ApiError>),
+    /// The suite-ticket or permanent-code store failed.
+    Store(String),
+}
+
+impl fmt::Display for IsvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IsvError::NoSuiteTicket { suite_key } => write!(
+                f,
+                "suite {suite_key}: no suite ticket has been received yet (DingTalk pushes the \
+                 `suite_ticket` event about every 5 hours; hand it to IsvClient::on_event); \
+                 nothing was sent"
+            ),
+            IsvError::StaleSuiteTicket(api) => write!(
+                f,
+                "the suite ticket is no longer valid, a newer one replaced it and has not been \
+                 received yet ({api})"
+            ),
+            IsvError::Store(message) => write!(f, "ISV store: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for IsvError {}
 
 impl Error {
     /// The DingTalk error code to match on, if DingTalk rejected the call (see
@@ -95,6 +136,7 @@ impl Error {
     pub fn code(&self) -> Option<ErrorCode> {
         match self {
             Error::Api(err) => Some(err.code()),
+            Error::Isv(IsvError::StaleSuiteTicket(err)) => Some(err.code()),
             _ => None,
         }
     }
@@ -114,6 +156,7 @@ impl Error {
     pub fn http_status(&self) -> Option<u16> {
         match self {
             Error::Api(err) => Some(err.http_status),
+            Error::Isv(IsvError::StaleSuiteTicket(err)) => Some(err.http_status),
             Error::Http(err) => Some(err.status),
             Error::Redirect(err) => Some(err.status),
             Error::Decode(err) => Some(err.http_status),
@@ -175,6 +218,7 @@ impl fmt::Display for Error {
                  from one IP); not retried",
                 wait.as_secs()
             ),
+            Error::Isv(err) => err.fmt(f),
         }
     }
 }
@@ -185,6 +229,7 @@ impl std::error::Error for Error {
             Error::Transport(err) => Some(&*err.source),
             Error::Encode { source, .. } => Some(&**source),
             Error::OutcomeUnknown(unknown) => Some(&unknown.cause),
+            Error::Isv(err) => Some(err),
             _ => None,
         }
     }

@@ -22,11 +22,13 @@ pub mod retry;
 #[cfg(feature = "robot")]
 #[cfg_attr(docsrs, doc(cfg(feature = "robot")))]
 pub mod robot_webhook;
-#[cfg(any(feature = "robot", feature = "events"))]
+#[cfg(any(feature = "robot", feature = "events", feature = "isv"))]
 mod signing;
 #[cfg(feature = "stream")]
 #[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
 pub mod stream;
+#[cfg(feature = "isv")]
+pub mod suite;
 pub mod token;
 #[doc(hidden)]
 pub mod wire;
@@ -36,8 +38,10 @@ pub use client::{
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_V1_BASE_URL, Response, http_client_builder,
 };
 pub use endpoint::Endpoint;
-pub use error::{ApiError, DecodeError, Error, ErrorCode, HttpError, RedirectError};
+pub use error::{ApiError, DecodeError, Error, ErrorCode, HttpError, IsvError, RedirectError};
 pub use retry::RetryPolicy;
+#[cfg(feature = "isv")]
+pub use suite::IsvClient;
 pub use token::{AccessToken, MemoryTokenStore, StoredFailure, StoredToken, TokenStore, UserToken};
 
 include!(concat!(env!("OUT_DIR"), "/api.rs"));

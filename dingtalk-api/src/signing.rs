@@ -16,8 +16,16 @@ pub(crate) fn sign(key: &str, message: &str) -> String {
     STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// The ISV (suite) request signature: Base64 HMAC-SHA256 of `timestamp + "\n" + suiteTicket`,
+/// keyed with the suite secret (the caller URL-encodes it).
+#[cfg(feature = "isv")]
+pub(crate) fn suite_signature(suite_secret: &str, timestamp_ms: i64, suite_ticket: &str) -> String {
+    sign(suite_secret, &format!("{timestamp_ms}\n{suite_ticket}"))
+}
+
 /// True when `signature` (Base64, as DingTalk sends it) is the HMAC of `message` under `key`;
 /// compared in constant time.
+#[cfg(feature = "events")]
 pub(crate) fn verify(key: &str, message: &str, signature: &str) -> bool {
     let Ok(expected) = STANDARD.decode(signature.trim()) else {
         return false;
@@ -29,6 +37,7 @@ pub(crate) fn verify(key: &str, message: &str, signature: &str) -> bool {
 
 /// The custom-robot signature of `timestamp_ms`: Base64 HMAC-SHA256 of
 /// `timestamp + "\n" + secret`, keyed with the secret itself (the caller URL-encodes it).
+#[cfg(feature = "robot")]
 pub(crate) fn robot_signature(secret: &str, timestamp_ms: i64) -> String {
     sign(secret, &format!("{timestamp_ms}\n{secret}"))
 }
@@ -39,6 +48,7 @@ mod tests {
 
     // The reference vectors of the robot signature (cross-checked with
     // `openssl dgst -sha256 -hmac`).
+    #[cfg(feature = "robot")]
     #[test]
     fn robot_signature_vectors() {
         assert_eq!(
@@ -52,6 +62,16 @@ mod tests {
         );
     }
 
+    // The public ISV vector (callbacks-and-signing.md section 4).
+    #[cfg(feature = "isv")]
+    #[test]
+    fn suite_signature_vector() {
+        assert_eq!(
+            suite_signature("secret", 1_636_725_918_388, "ticket"),
+            "LOZmXJzlQYpIu5emP6/1OF4hE3qlMzY/6y4FbDjXPbU="
+        );
+    }
+
     #[test]
     fn timestamp_only_signature_vector() {
         // The signature of the SNS calls: HMAC of the timestamp alone.
@@ -61,6 +81,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "events")]
     #[test]
     fn verification_accepts_only_the_exact_signature() {
         let good = sign("key", "message");

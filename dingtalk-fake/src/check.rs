@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use dingtalk_codegen::model::{
-    Encoding, Field, FieldShape, Location, TypeDef, TypeDefKind, TypeExpr,
+    Auth, Encoding, Field, FieldShape, Location, TypeDef, TypeDefKind, TypeExpr,
 };
 use serde_json::{Map, Value};
 
@@ -220,8 +220,19 @@ pub fn check(
             }
         }
     }
+    let credential = |name: &str| match route.auth {
+        Auth::SuiteToken => name == "suite_access_token",
+        Auth::SuiteSignature => {
+            matches!(
+                name,
+                "accessKey" | "timestamp" | "suiteTicket" | "signature"
+            )
+        }
+        _ => false,
+    };
     let known = |name: &str| {
         name == "access_token"
+            || credential(name)
             || flattened.iter().any(|k| k == name)
             || route
                 .params

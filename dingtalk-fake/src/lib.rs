@@ -25,6 +25,7 @@ mod check;
 mod faults;
 mod handlers;
 pub mod inbox;
+mod isv;
 pub mod org;
 mod push;
 mod server;
@@ -41,6 +42,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 pub use faults::{Fault, FaultAction};
+pub use isv::{DEFAULT_SUITE_KEY, DEFAULT_SUITE_SECRET};
 pub use org::Org;
 pub use push::PushRecord;
 pub use state::{
@@ -65,6 +67,8 @@ pub struct FakeDingTalk {
     log_requests: bool,
     address: SocketAddr,
     inbox: bool,
+    /// The ISV suite it serves (see `isv.rs`).
+    suite: isv::SuiteConfig,
 }
 
 impl Default for FakeDingTalk {
@@ -84,6 +88,7 @@ impl FakeDingTalk {
             log_requests: false,
             address: SocketAddr::from(([127, 0, 0, 1], 0)),
             inbox: true,
+            suite: isv::SuiteConfig::default(),
         }
     }
 
@@ -159,6 +164,7 @@ impl FakeDingTalk {
             base_url: format!("http://{address}"),
             robot_http_url: Mutex::new(None),
             inbox,
+            isv: Mutex::new(isv::Isv::new(self.suite, self.token_lifetime)),
         });
         let shutdown = Arc::new(Notify::new());
         let task = tokio::spawn(server::serve(listener, shared.clone(), shutdown.clone()));
@@ -460,6 +466,7 @@ impl FakeHandle {
                 let key = format!("{} {}", r.method.as_str(), r.path);
                 r.path == "/gettoken"
                     || r.path.starts_with("/v1.0/oauth2/")
+                    || r.path.starts_with("/service/")
                     || self.shared.handlers.contains_key(r.name.as_str())
                     || self.shared.handlers.contains_key(key.as_str())
             })

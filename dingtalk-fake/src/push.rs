@@ -32,6 +32,8 @@ pub struct PushRecord {
 
 struct Job {
     subscription: CallbackSubscription,
+    /// The owner key the push is encrypted for (the corpId, or an ISV's suite key).
+    owner: String,
     corp_id: String,
     event_type: String,
     payload: Value,
@@ -68,6 +70,7 @@ impl Pusher {
                 let outcome = worker
                     .post(
                         &job.subscription,
+                        &job.owner,
                         &job.corp_id,
                         &job.event_type,
                         &job.payload,
@@ -94,11 +97,12 @@ impl Sender {
     async fn post(
         &self,
         subscription: &CallbackSubscription,
+        owner: &str,
         corp_id: &str,
         event_type: &str,
         payload: &Value,
     ) -> Result<(), String> {
-        let crypto = CallbackCrypto::new(&subscription.token, &subscription.aes_key, corp_id)
+        let crypto = CallbackCrypto::new(&subscription.token, &subscription.aes_key, owner)
             .map_err(|err| err.to_string())?;
         // The HTTP form: the payload's keys beside `EventType` and `CorpId`.
         let mut message = match payload {
@@ -171,7 +175,7 @@ pub(crate) async fn check_url(
     let outcome = shared
         .push
         .sender
-        .post(subscription, &corp_id, "check_url", &json!({}))
+        .post(subscription, &corp_id, &corp_id, "check_url", &json!({}))
         .await;
     lock(&shared.push.sender.log).push(PushRecord {
         event_type: "check_url".into(),
@@ -213,6 +217,7 @@ pub(crate) fn publish(shared: &Shared, event_type: &str, payload: Value) -> Stri
     {
         let _ = shared.push.queue.send(Job {
             subscription,
+            owner: corp_id.clone(),
             corp_id: corp_id.clone(),
             event_type: event_type.to_string(),
             payload: payload.clone(),
@@ -221,6 +226,25 @@ pub(crate) fn publish(shared: &Shared, event_type: &str, payload: Value) -> Stri
     shared
         .stream
         .emit_event(event_type, &event_id, &corp_id, &payload)
+}
+
+/// Queues one HTTP push encrypted for `owner` (an ISV suite's pushes use its suite key),
+/// naming `corp_id` as the organisation.
+pub(crate) fn queue_http(
+    shared: &Shared,
+    subscription: CallbackSubscription,
+    owner: &str,
+    corp_id: &str,
+    event_type: &str,
+    payload: Value,
+) {
+    let _ = shared.push.queue.send(Job {
+        subscription,
+        owner: owner.to_string(),
+        corp_id: corp_id.to_string(),
+        event_type: event_type.to_string(),
+        payload,
+    });
 }
 
 /// POSTs a robot message to an app in HTTP mode, signed as DingTalk signs it: headers

@@ -48,6 +48,8 @@ pub(crate) struct Shared {
     pub robot_http_url: Mutex<Option<String>>,
     /// The web inbox under `/_inbox/`, unless turned off.
     pub inbox: Option<crate::inbox::Inbox>,
+    /// The ISV suite, its organisations and their tokens.
+    pub isv: Mutex<crate::isv::Isv>,
 }
 
 /// Locks a mutex even if a panicking test thread poisoned it: the fake keeps serving.
@@ -433,12 +435,27 @@ fn process(
             _ => Rejection::new(43002, "需要POST请求"),
         });
     }
-    if route.auth == Auth::Token {
-        let token = query
+    let query_value = |name: &str| {
+        query
             .iter()
-            .find(|(k, _)| k == "access_token")
-            .map(|(_, v)| v.as_str());
-        lock(&shared.tokens).check(token)?;
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    // A corp token of an organisation that installed the ISV suite acts on its own state.
+    let mut corp = None;
+    match route.auth {
+        Auth::Token => {
+            let token = query_value("access_token");
+            corp = lock(&shared.isv).corp_of(token.unwrap_or_default())?;
+            if corp.is_none() {
+                lock(&shared.tokens).check(token)?;
+            }
+        }
+        Auth::SuiteToken => {
+            lock(&shared.isv).check_suite_token(query_value("suite_access_token"))?
+        }
+        Auth::SuiteSignature => lock(&shared.isv).check_signature(query)?,
+        Auth::UserToken | Auth::None => {}
     }
     let mut uploads = std::collections::BTreeMap::new();
     let json_body: Option<Map<String, Value>> = match route.method {
@@ -482,6 +499,13 @@ fn process(
         return Ok(json!({"access_token": token, "expires_in": expires_in}));
     }
 
+    if let Some(answer) = crate::isv::classic_call(shared, &route.path, &params) {
+        lock(&shared.state).calls.push(route.name.clone());
+        return answer;
+    }
+
+    // Declared first: the guard below may borrow it, so it must outlive the guard.
+    let org_state;
     let mut state = lock(&shared.state);
     state.calls.push(route.name.clone());
     for name in &params.unknown {
@@ -490,7 +514,13 @@ fn process(
             name: name.clone(),
         });
     }
-    match shared.handlers.get(route.name.as_str()) {
+    if let Some((_, org)) = &corp {
+        drop(state);
+        org_state = org.clone();
+        state = lock(&org_state);
+        state.calls.push(route.name.clone());
+    }
+    let answer = match shared.handlers.get(route.name.as_str()) {
         Some(handler) => handler(
             &mut state,
             &Call {
@@ -499,7 +529,13 @@ fn process(
             },
         ),
         None => Ok(example_payload(route)),
+    };
+    if let Some((corp_id, _)) = &corp {
+        let events = std::mem::take(&mut state.outbox);
+        drop(state);
+        crate::isv::flush_org(shared, corp_id, events);
     }
+    answer
 }
 
 /// The documented example as a payload (the envelope is added again by `envelope`).

@@ -119,15 +119,29 @@ fn process(shared: &Shared, route: &Route, request: &V1Request<'_>) -> Result<Va
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     };
+    let invalid = |_| Rejection::v1(400, "InvalidAuthentication", "不合法的access_token");
+    // A corp token of an organisation that installed the ISV suite acts on its own state.
+    let mut corp = None;
     let user = match route.auth {
         Auth::Token => {
-            lock(&shared.tokens)
-                .check(header(TOKEN_HEADER))
-                .map_err(|_| Rejection::v1(400, "InvalidAuthentication", "不合法的access_token"))?;
+            corp = lock(&shared.isv)
+                .corp_of(header(TOKEN_HEADER).unwrap_or_default())
+                .map_err(invalid)?;
+            if corp.is_none() {
+                lock(&shared.tokens)
+                    .check(header(TOKEN_HEADER))
+                    .map_err(invalid)?;
+            }
+            None
+        }
+        Auth::SuiteToken => {
+            lock(&shared.isv)
+                .check_suite_token(header(TOKEN_HEADER))
+                .map_err(invalid)?;
             None
         }
         Auth::UserToken => Some(lock(&shared.tokens).check_user(header(TOKEN_HEADER))?),
-        Auth::None => None,
+        Auth::SuiteSignature | Auth::None => None,
     };
     let body = if route.method.has_body() {
         if request.body.iter().all(u8::is_ascii_whitespace) {
@@ -162,8 +176,20 @@ fn process(shared: &Shared, route: &Route, request: &V1Request<'_>) -> Result<Va
         lock(&shared.state).calls.push(route.name.clone());
         return Ok(answer);
     }
+    if let Some(answer) = crate::isv::v1_call(shared, request.url_path, &params) {
+        lock(&shared.state).calls.push(route.name.clone());
+        return answer;
+    }
+    // Declared first: the guard below may borrow it, so it must outlive the guard.
+    let org_state;
     let mut state = lock(&shared.state);
     state.calls.push(route.name.clone());
+    if let Some((_, org)) = &corp {
+        drop(state);
+        org_state = org.clone();
+        state = lock(&org_state);
+        state.calls.push(route.name.clone());
+    }
     for name in &params.unknown {
         state.unknown_params.push(UnknownParam {
             endpoint: route.name.clone(),
@@ -175,7 +201,7 @@ fn process(shared: &Shared, route: &Route, request: &V1Request<'_>) -> Result<Va
         .handlers
         .get(route.name.as_str())
         .or_else(|| shared.handlers.get(key.as_str()));
-    match handler {
+    let answer = match handler {
         Some(handler) => handler(
             &mut state,
             &Call {
@@ -184,7 +210,13 @@ fn process(shared: &Shared, route: &Route, request: &V1Request<'_>) -> Result<Va
             },
         ),
         None => Ok(example_payload(route)),
+    };
+    if let Some((corp_id, _)) = &corp {
+        let events = std::mem::take(&mut state.outbox);
+        drop(state);
+        crate::isv::flush_org(shared, corp_id, events);
     }
+    answer
 }
 
 /// The documented example as a payload (`success` re-wraps a `result` envelope).
@@ -213,7 +245,11 @@ fn open_connection(shared: &Shared, params: &check::Params) -> Result<Value, Rej
     };
     {
         let tokens = lock(&shared.tokens);
-        if text("clientId") != tokens.app_key || text("clientSecret") != tokens.app_secret {
+        let suite = lock(&shared.isv).config.clone();
+        // The app, or the ISV suite (which registers with its suite key and secret).
+        let app = text("clientId") == tokens.app_key && text("clientSecret") == tokens.app_secret;
+        let isv = text("clientId") == suite.key && text("clientSecret") == suite.secret;
+        if !app && !isv {
             return Err(Rejection::v1(
                 401,
                 "invalidClientIdOrSecret",

@@ -97,6 +97,44 @@ async fn empty_call_with(
     request_with_headers(address, method, path_and_query, headers, body).await
 }
 
+/// A suite token of the fake's ISV suite (after a ticket push).
+async fn suite_token(fake: &RunningFake) -> String {
+    let ticket = fake.handle().push_suite_ticket();
+    let (key, secret) = fake.handle().suite_credentials();
+    let body =
+        serde_json::json!({"suite_key": key, "suite_secret": secret, "suite_ticket": ticket})
+            .to_string();
+    let answer = request(
+        fake.address(),
+        "POST",
+        "/service/get_suite_token",
+        Some(body.as_bytes()),
+    )
+    .await;
+    answer.json()["suite_access_token"]
+        .as_str()
+        .expect("a suite token")
+        .to_string()
+}
+
+/// The query of a request signed by the fake's suite, as DingTalk documents the signature.
+fn suite_signed_query(fake: &RunningFake) -> String {
+    use base64::Engine;
+    use hmac::{KeyInit, Mac};
+    let (key, secret) = fake.handle().suite_credentials();
+    let ticket = fake.handle().suite_ticket().expect("a pushed ticket");
+    let timestamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        .to_string();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}\n{ticket}").as_bytes());
+    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let signature: String = url::form_urlencoded::byte_serialize(signature.as_bytes()).collect();
+    format!("accessKey={key}&timestamp={timestamp}&suiteTicket={ticket}&signature={signature}")
+}
+
 /// A user access token for `alice`, through the OAuth2 code exchange.
 async fn user_token(fake: &RunningFake) -> String {
     let code = fake.handle().oauth_code("alice");
@@ -265,12 +303,30 @@ async fn every_route_answers_json_with_its_method_and_a_valid_token() {
     let fake = FakeDingTalk::new().start().await.unwrap();
     let token = token(&fake).await;
     let user = user_token(&fake).await;
+    let suite = suite_token(&fake).await;
     let address = fake.address();
     for endpoint in spec_endpoints() {
         let path = endpoint.concrete_path();
         let answer = match (endpoint.style, endpoint.auth) {
             (Style::Classic, Auth::Token) => {
                 empty_call(address, endpoint.method, &with_token(&path, &token, "")).await
+            }
+            (Style::Classic, Auth::SuiteToken) => {
+                let path = format!("{path}?suite_access_token={suite}");
+                empty_call(address, endpoint.method, &path).await
+            }
+            (Style::Classic, Auth::SuiteSignature) => {
+                let path = format!("{path}?{}", suite_signed_query(&fake));
+                empty_call(address, endpoint.method, &path).await
+            }
+            (Style::V1, Auth::SuiteToken) => {
+                empty_call_with(
+                    address,
+                    endpoint.method,
+                    &path,
+                    &[(V1_TOKEN_HEADER, &suite)],
+                )
+                .await
             }
             (Style::Classic, _) => empty_call(address, endpoint.method, &path).await,
             (Style::V1, Auth::Token) => {
@@ -285,7 +341,9 @@ async fn every_route_answers_json_with_its_method_and_a_valid_token() {
             (Style::V1, Auth::UserToken) => {
                 empty_call_with(address, endpoint.method, &path, &[(V1_TOKEN_HEADER, &user)]).await
             }
-            (Style::V1, Auth::None) => empty_call(address, endpoint.method, &path).await,
+            (Style::V1, Auth::None | Auth::SuiteSignature) => {
+                empty_call(address, endpoint.method, &path).await
+            }
         };
         let what = format!(
             "{} {} ({}): HTTP {} {}",

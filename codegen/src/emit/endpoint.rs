@@ -472,6 +472,8 @@ fn spec_const(file: &SpecFile, endpoint: &Endpoint) -> TokenStream {
     let auth = match endpoint.auth {
         Auth::Token => quote! { Token },
         Auth::UserToken => quote! { UserToken },
+        Auth::SuiteToken => quote! { SuiteToken },
+        Auth::SuiteSignature => quote! { SuiteSignature },
         Auth::None => quote! { None },
     };
     quote! {

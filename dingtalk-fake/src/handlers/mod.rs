@@ -10,6 +10,7 @@ mod chat;
 mod contact;
 mod custom_robot;
 mod im;
+pub mod isv;
 mod media;
 mod message;
 mod robot;
