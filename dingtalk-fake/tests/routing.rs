@@ -481,9 +481,15 @@ async fn every_token_route_refuses_a_call_without_a_token() {
             endpoint.name,
             answer.text()
         );
-        match endpoint.style {
-            Style::Classic => assert_eq!(answer.errcode(), 41001, "{what}"),
-            Style::V1 => assert_eq!(v1_code(&answer), "InvalidAuthentication", "{what}"),
+        // Each credential has its own "missing" code: 41001 the access token, 41022 the
+        // suite token, 853001 the suite signature's timestamp.
+        match (endpoint.style, endpoint.auth) {
+            (Style::Classic, Auth::SuiteToken) => assert_eq!(answer.errcode(), 41022, "{what}"),
+            (Style::Classic, Auth::SuiteSignature) => {
+                assert_eq!(answer.errcode(), 853001, "{what}")
+            }
+            (Style::Classic, _) => assert_eq!(answer.errcode(), 41001, "{what}"),
+            (Style::V1, _) => assert_eq!(v1_code(&answer), "InvalidAuthentication", "{what}"),
         }
     }
     assert!(token_routes > 0);

@@ -88,6 +88,8 @@ fn every_oauth2_endpoint_has_a_wire_test_here() {
     found.sort();
     let mut expected: Vec<(String, String, String, String)> = [
         ("access_token", "POST", "/v1.0/oauth2/accessToken"),
+        // Sent with the suite token; its wire test is in tests/isv.rs (the fake checks it).
+        ("auth_info", "GET", "/v1.0/oauth2/apps/authInfo"),
         (
             "client_credentials_token",
             "POST",
