@@ -459,7 +459,7 @@ fn run(options: &Options) {
             let mut users = 0usize;
             match side {
                 Side::Sdk => {
-                    let mut items = sdk.items(ListV2Request::new(1, 0, 100));
+                    let mut items = sdk.items(ListV2Request::new(1));
                     while let Some(user) = items.next().await {
                         let user = user.expect("SDK page");
                         std::hint::black_box(&user);

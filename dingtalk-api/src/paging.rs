@@ -41,20 +41,21 @@ pub trait Paginated: Endpoint + Clone + Send + Sized {
 }
 
 /// The pending request of a page stream.
-type PageFuture<'c, R> =
-    Pin<Box<dyn Future<Output = (Result<<R as Endpoint>::Output, Error>, Option<R>)> + Send + 'c>>;
+type PageFuture<R> =
+    Pin<Box<dyn Future<Output = (Result<<R as Endpoint>::Output, Error>, Option<R>)> + Send>>;
 
 /// A lazy stream of pages (see [`Client::pages`]). Ends after the last page or the first
-/// error.
-pub struct Pages<'c, R: Paginated> {
-    client: &'c Client,
+/// error. It holds its own handle to the client (a cheap clone), so it can be returned from
+/// a function or moved into a spawned task.
+pub struct Pages<R: Paginated> {
+    client: Client,
     next: Option<R>,
-    pending: Option<PageFuture<'c, R>>,
+    pending: Option<PageFuture<R>>,
 }
 
-impl<'c, R> Pages<'c, R>
+impl<R> Pages<R>
 where
-    R: Paginated + 'c,
+    R: Paginated + 'static,
     R::Output: Send,
 {
     /// The next page, or `None` when done.
@@ -63,11 +64,11 @@ where
     }
 }
 
-impl<R: Paginated> Unpin for Pages<'_, R> {}
+impl<R: Paginated> Unpin for Pages<R> {}
 
-impl<'c, R> Stream for Pages<'c, R>
+impl<R> Stream for Pages<R>
 where
-    R: Paginated + 'c,
+    R: Paginated + 'static,
     R::Output: Send,
 {
     type Item = Result<R::Output, Error>;
@@ -77,7 +78,7 @@ where
             let Some(request) = self.next.take() else {
                 return Poll::Ready(None);
             };
-            let client = self.client;
+            let client = self.client.clone();
             self.pending = Some(Box::pin(async move {
                 match client.send(request.clone()).await {
                     Ok(page) => {
@@ -102,15 +103,16 @@ where
     }
 }
 
-/// A lazy stream of the items of every page (see [`Client::items`]).
-pub struct Items<'c, R: Paginated> {
-    pages: Pages<'c, R>,
+/// A lazy stream of the items of every page (see [`Client::items`]); like [`Pages`], it
+/// owns its handle to the client.
+pub struct Items<R: Paginated> {
+    pages: Pages<R>,
     buffered: VecDeque<R::Item>,
 }
 
-impl<'c, R> Items<'c, R>
+impl<R> Items<R>
 where
-    R: Paginated + 'c,
+    R: Paginated + 'static,
     R::Output: Send,
 {
     /// The next item, or `None` when every page is done.
@@ -119,11 +121,11 @@ where
     }
 }
 
-impl<R: Paginated> Unpin for Items<'_, R> {}
+impl<R: Paginated> Unpin for Items<R> {}
 
-impl<'c, R> Stream for Items<'c, R>
+impl<R> Stream for Items<R>
 where
-    R: Paginated + 'c,
+    R: Paginated + 'static,
     R::Output: Send,
 {
     type Item = Result<R::Item, Error>;
@@ -146,19 +148,19 @@ where
 impl Client {
     /// The pages of a paginated endpoint, starting with `first` (page size normalised to
     /// the documented limit), requested one at a time as the stream is polled.
-    pub fn pages<R>(&self, first: R) -> Pages<'_, R>
+    pub fn pages<R>(&self, first: R) -> Pages<R>
     where
         R: Paginated,
     {
         Pages {
-            client: self,
+            client: self.clone(),
             next: Some(first.with_walk_page_size()),
             pending: None,
         }
     }
 
     /// The items of every page, in order, fetched lazily.
-    pub fn items<R>(&self, first: R) -> Items<'_, R>
+    pub fn items<R>(&self, first: R) -> Items<R>
     where
         R: Paginated,
     {
@@ -171,7 +173,7 @@ impl Client {
     /// Fetches every page, starting with `first`, and returns all items in order.
     pub async fn collect_all<R>(&self, first: R) -> Result<Vec<R::Item>, Error>
     where
-        R: Paginated,
+        R: Paginated + 'static,
         R::Output: Send,
     {
         let mut items = Vec::new();

@@ -328,7 +328,7 @@ async fn classic_writes(
 
     println!("\n10. Who read the action card");
     let readers = client
-        .collect_all(chat::GetReadListRequest::new(card_id, 0, 100))
+        .collect_all(chat::GetReadListRequest::new(card_id))
         .await?;
     println!("   {} reader(s): {readers:?}", readers.len());
 
@@ -724,7 +724,7 @@ async fn department_tree(
 
 /// Pages through one department with the generated `next_page`, printing each page.
 async fn list_users(client: &Client, dept_id: i64, name: &str) -> Result<(), dingtalk_api::Error> {
-    let mut request = user::ListSimpleRequest::new(dept_id, 0, PAGE_SIZE);
+    let mut request = user::ListSimpleRequest::new(dept_id).size(PAGE_SIZE);
     let mut page_number = 1;
     loop {
         let page = client.contact().user().list_simple(request.clone()).await?;

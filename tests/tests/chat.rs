@@ -356,7 +356,7 @@ async fn get_read_list_sends_the_paging_query_and_decodes_the_page() {
     let answer = h
         .client
         .chat()
-        .get_read_list(GetReadListRequest::new(message_id, 0, 100))
+        .get_read_list(GetReadListRequest::new(message_id))
         .await
         .expect("chat/getReadList succeeds");
 
@@ -398,11 +398,11 @@ async fn get_read_list_last_page_has_no_cursor_and_no_readers() {
     let answer = h
         .client
         .chat()
-        .get_read_list(GetReadListRequest::new(
-            "msgpjzCxxxxxB",
-            200_467_002_472,
-            50,
-        ))
+        .get_read_list(
+            GetReadListRequest::new("msgpjzCxxxxxB")
+                .cursor(200_467_002_472)
+                .size(50),
+        )
         .await
         .expect("chat/getReadList succeeds");
     assert_eq!(

@@ -1054,7 +1054,7 @@ mod user {
             .contact()
             .user()
             .list_by_page(
-                ListByPageRequest::new(1, 0, 100)
+                ListByPageRequest::new(1)
                     .order(UserListOrder::Custom)
                     .lang(Language::ZhCn),
             )
@@ -1140,7 +1140,8 @@ mod user {
             .contact()
             .user()
             .list_simple(
-                ListSimpleRequest::new(1, 0, 10)
+                ListSimpleRequest::new(1)
+                    .size(10)
                     .order_field(UserListOrder::ModifyDesc)
                     .contain_access_limit(true)
                     .language(Language::ZhCn),
@@ -1178,7 +1179,8 @@ mod user {
             .contact()
             .user()
             .list_v2(
-                ListV2Request::new(2, 0, 10)
+                ListV2Request::new(2)
+                    .size(10)
                     .order_field(UserListOrder::EntryAsc)
                     .contain_access_limit(false)
                     .language(Language::EnUs),
@@ -1535,7 +1537,7 @@ mod user {
             .client
             .contact()
             .user()
-            .list_inactive(ListInactiveRequest::new(false, 0, 100, "20240105").dept_ids([1, 2, 3]))
+            .list_inactive(ListInactiveRequest::new(false, "20240105").dept_ids([1, 2, 3]))
             .await
             .expect("inactive user list succeeds");
 

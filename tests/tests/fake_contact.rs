@@ -821,7 +821,7 @@ async fn legacy_list_by_page_keeps_64_bit_orders_and_leaders() {
     let api = client.contact().user();
 
     let page = api
-        .list_by_page(user::ListByPageRequest::new(2, 0, 10))
+        .list_by_page(user::ListByPageRequest::new(2).size(10))
         .await
         .unwrap();
     assert_eq!(page.has_more, Some(false));
@@ -847,7 +847,7 @@ async fn legacy_list_by_page_keeps_64_bit_orders_and_leaders() {
     assert_eq!(bob.active, Some(true));
 
     let first = api
-        .list_by_page(user::ListByPageRequest::new(2, 0, 1))
+        .list_by_page(user::ListByPageRequest::new(2).size(1))
         .await
         .unwrap();
     assert_eq!(first.has_more, Some(true));
@@ -855,21 +855,21 @@ async fn legacy_list_by_page_keeps_64_bit_orders_and_leaders() {
 
     assert_eq!(
         errcode(
-            api.list_by_page(user::ListByPageRequest::new(2, 0, 101))
+            api.list_by_page(user::ListByPageRequest::new(2).size(101))
                 .await
         ),
         40069
     );
     assert_eq!(
         errcode(
-            api.list_by_page(user::ListByPageRequest::new(2, -1, 10))
+            api.list_by_page(user::ListByPageRequest::new(2).offset(-1).size(10))
                 .await
         ),
         40068
     );
     assert_eq!(
         errcode(
-            api.list_by_page(user::ListByPageRequest::new(999, 0, 10))
+            api.list_by_page(user::ListByPageRequest::new(999).size(10))
                 .await
         ),
         60003
@@ -881,10 +881,7 @@ async fn list_v2_reports_the_order_in_the_listed_department() {
     let (_fake, client) = demo().await;
     let api = client.contact().user();
 
-    let platform = api
-        .list_v2(user::ListV2Request::new(4, 0, 100))
-        .await
-        .unwrap();
+    let platform = api.list_v2(user::ListV2Request::new(4)).await.unwrap();
     assert_eq!(platform.has_more, Some(false));
     assert_eq!(platform.next_cursor, None);
     let rows: Vec<(Option<String>, Option<i64>)> = platform
@@ -907,29 +904,26 @@ async fn list_v2_reports_the_order_in_the_listed_department() {
     assert_eq!(bob.leader, Some(false));
     assert_eq!(bob.admin, Some(false));
 
-    let mobile = api
-        .list_v2(user::ListV2Request::new(5, 0, 100))
-        .await
-        .unwrap();
+    let mobile = api.list_v2(user::ListV2Request::new(5)).await.unwrap();
     let erin = &mobile.list[0];
     assert_eq!(erin.userid.as_deref(), Some("erin"));
     assert_eq!(erin.leader, Some(true));
 
     assert_eq!(
-        errcode(api.list_v2(user::ListV2Request::new(99, 0, 10)).await),
+        errcode(api.list_v2(user::ListV2Request::new(99).size(10)).await),
         60003
     );
     assert_eq!(
-        errcode(api.list_v2(user::ListV2Request::new(4, 0, 0)).await),
+        errcode(api.list_v2(user::ListV2Request::new(4).size(0)).await),
         40069
     );
     assert_eq!(
-        errcode(api.list_v2(user::ListV2Request::new(4, 0, 101)).await),
+        errcode(api.list_v2(user::ListV2Request::new(4).size(101)).await),
         40069
     );
     assert_eq!(
         errcode(
-            api.list_simple(user::ListSimpleRequest::new(4, -3, 10))
+            api.list_simple(user::ListSimpleRequest::new(4).cursor(-3).size(10))
                 .await
         ),
         40068
@@ -942,20 +936,20 @@ async fn an_empty_department_answers_empty_pages() {
     let api = client.contact().user();
 
     let simple = api
-        .list_simple(user::ListSimpleRequest::new(10, 0, 10))
+        .list_simple(user::ListSimpleRequest::new(10).size(10))
         .await
         .unwrap();
     assert_eq!(simple.has_more, Some(false));
     assert_eq!(simple.next_cursor, None);
     assert!(simple.list.is_empty());
     let full = api
-        .list_v2(user::ListV2Request::new(10, 0, 10))
+        .list_v2(user::ListV2Request::new(10).size(10))
         .await
         .unwrap();
     assert_eq!(full.has_more, Some(false));
     assert!(full.list.is_empty());
     let legacy = api
-        .list_by_page(user::ListByPageRequest::new(10, 0, 10))
+        .list_by_page(user::ListByPageRequest::new(10).size(10))
         .await
         .unwrap();
     assert_eq!(legacy.has_more, Some(false));
@@ -969,13 +963,13 @@ async fn an_empty_department_answers_empty_pages() {
     assert!(ids.userid_list.is_empty());
 
     let all = client
-        .collect_all(user::ListV2Request::new(10, 0, 5))
+        .collect_all(user::ListV2Request::new(10).size(5))
         .await
         .unwrap();
     assert!(all.is_empty());
     // A cursor past the end is an empty last page, not an error.
     let past = api
-        .list_simple(user::ListSimpleRequest::new(20, 500, 10))
+        .list_simple(user::ListSimpleRequest::new(20).cursor(500).size(10))
         .await
         .unwrap();
     assert_eq!(past.has_more, Some(false));
@@ -991,7 +985,7 @@ async fn cursor_pages_at_their_edges() {
 
     // Exactly one page.
     let one = api
-        .list_simple(user::ListSimpleRequest::new(20, 0, 25))
+        .list_simple(user::ListSimpleRequest::new(20).size(25))
         .await
         .unwrap();
     assert_eq!(one.has_more, Some(false));
@@ -1000,20 +994,20 @@ async fn cursor_pages_at_their_edges() {
 
     // Size 1: the cursor is the offset of the next member.
     let first = api
-        .list_simple(user::ListSimpleRequest::new(20, 0, 1))
+        .list_simple(user::ListSimpleRequest::new(20).size(1))
         .await
         .unwrap();
     assert_eq!(first.has_more, Some(true));
     assert_eq!(first.next_cursor, Some(1));
     assert_eq!(simple_ids(&first.list), vec!["u03".to_string()]);
     let second = api
-        .list_simple(user::ListSimpleRequest::new(20, 1, 1))
+        .list_simple(user::ListSimpleRequest::new(20).cursor(1).size(1))
         .await
         .unwrap();
     assert_eq!(second.next_cursor, Some(2));
     assert_eq!(simple_ids(&second.list), vec![expected[1].clone()]);
     let last = api
-        .list_simple(user::ListSimpleRequest::new(20, 24, 1))
+        .list_simple(user::ListSimpleRequest::new(20).cursor(24).size(1))
         .await
         .unwrap();
     assert_eq!(last.has_more, Some(false));
@@ -1023,19 +1017,19 @@ async fn cursor_pages_at_their_edges() {
     // Many pages, walked by the SDK.
     for size in [1, 4, 7, 24, 25, 100] {
         let all = client
-            .collect_all(user::ListSimpleRequest::new(20, 0, size))
+            .collect_all(user::ListSimpleRequest::new(20).size(size))
             .await
             .unwrap();
         assert_eq!(simple_ids(&all), expected, "list_simple, size {size}");
         let all = client
-            .collect_all(user::ListV2Request::new(20, 0, size))
+            .collect_all(user::ListV2Request::new(20).size(size))
             .await
             .unwrap();
         let userids: Vec<String> = all.iter().filter_map(|u| u.userid.clone()).collect();
         assert_eq!(userids, expected, "list_v2, size {size}");
     }
     let all = client
-        .collect_all(user::ListV2Request::new(20, 0, 6))
+        .collect_all(user::ListV2Request::new(20).size(6))
         .await
         .unwrap();
     let u03 = all.first().unwrap();
@@ -1096,7 +1090,7 @@ async fn offset_pages_at_their_edges() {
             .unwrap();
         assert_eq!(simple_ids(&all), expected, "simple_list, size {size}");
         let all = client
-            .collect_all(user::ListByPageRequest::new(20, 0, size))
+            .collect_all(user::ListByPageRequest::new(20).size(size))
             .await
             .unwrap();
         let userids: Vec<String> = all.iter().filter_map(|u| u.userid.clone()).collect();
@@ -1111,7 +1105,11 @@ async fn member_order_options_sort_by_creation() {
     let by_creation: Vec<String> = (0..25).map(|i| format!("u{i:02}")).collect();
 
     let ascending = client
-        .collect_all(user::ListSimpleRequest::new(20, 0, 10).order_field("entry_asc"))
+        .collect_all(
+            user::ListSimpleRequest::new(20)
+                .size(10)
+                .order_field("entry_asc"),
+        )
         .await
         .unwrap();
     assert_eq!(simple_ids(&ascending), by_creation);
@@ -1123,7 +1121,7 @@ async fn member_order_options_sort_by_creation() {
     reversed.reverse();
     assert_eq!(simple_ids(&descending.userlist), reversed);
     let custom = api
-        .list_simple(user::ListSimpleRequest::new(20, 0, 100).order_field("custom"))
+        .list_simple(user::ListSimpleRequest::new(20).order_field("custom"))
         .await
         .unwrap();
     assert_eq!(simple_ids(&custom.list), crowd_order());
@@ -1135,20 +1133,20 @@ async fn list_inactive_pages_through_users_who_never_activated() {
     let api = client.contact().user();
 
     let inactive = api
-        .list_inactive(user::ListInactiveRequest::new(false, 0, 100, "20240601"))
+        .list_inactive(user::ListInactiveRequest::new(false, "20240601"))
         .await
         .unwrap();
     assert_eq!(inactive.has_more, Some(false));
     assert_eq!(inactive.list, strings(&["ken"]));
 
     let active = client
-        .collect_all(user::ListInactiveRequest::new(true, 0, 3, "20240601"))
+        .collect_all(user::ListInactiveRequest::new(true, "20240601").size(3))
         .await
         .unwrap();
     assert_eq!(active.len(), 11);
     assert!(!active.contains(&"ken".to_string()));
     let first = api
-        .list_inactive(user::ListInactiveRequest::new(true, 0, 3, "20240601"))
+        .list_inactive(user::ListInactiveRequest::new(true, "20240601").size(3))
         .await
         .unwrap();
     assert_eq!(first.has_more, Some(true));
@@ -1157,12 +1155,20 @@ async fn list_inactive_pages_through_users_who_never_activated() {
 
     // Sales (3) includes Support (6) below it.
     let sales = api
-        .list_inactive(user::ListInactiveRequest::new(false, 0, 10, "20240601").dept_ids([3]))
+        .list_inactive(
+            user::ListInactiveRequest::new(false, "20240601")
+                .size(10)
+                .dept_ids([3]),
+        )
         .await
         .unwrap();
     assert_eq!(sales.list, strings(&["ken"]));
     let engineering = api
-        .list_inactive(user::ListInactiveRequest::new(false, 0, 10, "20240601").dept_ids([2]))
+        .list_inactive(
+            user::ListInactiveRequest::new(false, "20240601")
+                .size(10)
+                .dept_ids([2]),
+        )
         .await
         .unwrap();
     assert!(engineering.list.is_empty());
@@ -1171,21 +1177,21 @@ async fn list_inactive_pages_through_users_who_never_activated() {
         s.org.users.get_mut("grace").unwrap().active = false;
     });
     let inactive = client
-        .collect_all(user::ListInactiveRequest::new(false, 0, 1, "20240601"))
+        .collect_all(user::ListInactiveRequest::new(false, "20240601").size(1))
         .await
         .unwrap();
     assert_eq!(inactive, strings(&["grace", "ken"]));
 
     assert_eq!(
         errcode(
-            api.list_inactive(user::ListInactiveRequest::new(false, 0, 101, "20240601"))
+            api.list_inactive(user::ListInactiveRequest::new(false, "20240601").size(101))
                 .await
         ),
         40069
     );
     assert_eq!(
         errcode(
-            api.list_inactive(user::ListInactiveRequest::new(false, 0, 10, "June 1st"))
+            api.list_inactive(user::ListInactiveRequest::new(false, "June 1st").size(10))
                 .await
         ),
         400002
@@ -1193,7 +1199,9 @@ async fn list_inactive_pages_through_users_who_never_activated() {
     assert_eq!(
         errcode(
             api.list_inactive(
-                user::ListInactiveRequest::new(false, 0, 10, "20240601").dept_ids([999])
+                user::ListInactiveRequest::new(false, "20240601")
+                    .size(10)
+                    .dept_ids([999])
             )
             .await
         ),

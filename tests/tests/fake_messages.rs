@@ -793,7 +793,7 @@ async fn chat_read_list_pages_by_cursor() {
     // Nobody has read a fresh message.
     let page = client
         .chat()
-        .get_read_list(GetReadListRequest::new(&message_id, 0, 10))
+        .get_read_list(GetReadListRequest::new(&message_id).size(10))
         .await
         .expect("getReadList succeeds");
     assert!(page.read_user_id_list.is_empty());
@@ -810,36 +810,36 @@ async fn chat_read_list_pages_by_cursor() {
 
     let first = client
         .chat()
-        .get_read_list(GetReadListRequest::new(&message_id, 0, 2))
+        .get_read_list(GetReadListRequest::new(&message_id).size(2))
         .await
         .unwrap();
     assert_eq!(first.read_user_id_list, ["erin", "bob"]);
     let cursor = first.next_cursor.expect("more pages");
     let second = client
         .chat()
-        .get_read_list(GetReadListRequest::new(&message_id, cursor, 2))
+        .get_read_list(GetReadListRequest::new(&message_id).cursor(cursor).size(2))
         .await
         .unwrap();
     assert_eq!(second.read_user_id_list, ["grace", "alice"]);
     let third = client
         .chat()
-        .get_read_list(GetReadListRequest::new(
-            &message_id,
-            second.next_cursor.unwrap(),
-            2,
-        ))
+        .get_read_list(
+            GetReadListRequest::new(&message_id)
+                .cursor(second.next_cursor.unwrap())
+                .size(2),
+        )
         .await
         .unwrap();
     assert_eq!(third.read_user_id_list, ["dave"]);
     assert_eq!(third.next_cursor, None, "no next_cursor on the last page");
 
     let all = client
-        .collect_all(GetReadListRequest::new(&message_id, 0, 2))
+        .collect_all(GetReadListRequest::new(&message_id).size(2))
         .await
         .unwrap();
     assert_eq!(all, ["erin", "bob", "grace", "alice", "dave"]);
     let one_page = client
-        .collect_all(GetReadListRequest::new(&message_id, 0, 100))
+        .collect_all(GetReadListRequest::new(&message_id))
         .await
         .unwrap();
     assert_eq!(one_page, all);
@@ -849,11 +849,11 @@ async fn chat_read_list_pages_by_cursor() {
         async move { client.chat().get_read_list(request).await }
     };
     assert_eq!(
-        errcode(read_list(GetReadListRequest::new(&message_id, 0, 0)).await),
+        errcode(read_list(GetReadListRequest::new(&message_id).size(0)).await),
         40069
     );
     assert_eq!(
-        read_list(GetReadListRequest::new(&message_id, 0, 101))
+        read_list(GetReadListRequest::new(&message_id).size(101))
             .await
             .unwrap_err()
             .code(),
@@ -861,14 +861,14 @@ async fn chat_read_list_pages_by_cursor() {
     );
     // Cursors are opaque: an offset is not one.
     assert_eq!(
-        read_list(GetReadListRequest::new(&message_id, 2, 2))
+        read_list(GetReadListRequest::new(&message_id).cursor(2).size(2))
             .await
             .unwrap_err()
             .code(),
         Some(ErrorCode::InvalidOffset)
     );
     assert_eq!(
-        errcode(read_list(GetReadListRequest::new("msgunknown", 0, 10)).await),
+        errcode(read_list(GetReadListRequest::new("msgunknown").size(10)).await),
         40035
     );
 }

@@ -128,6 +128,52 @@ async fn a_page_size_above_the_maximum_is_lowered_to_it() {
 }
 
 #[tokio::test]
+async fn a_page_size_of_zero_or_less_is_never_sent() {
+    for size in [0, -5] {
+        let (ids, pages) = collect_offset_capped(3, Some(size), usize::MAX).await;
+        // Walked one user per page: the size sent was 1, not 0 (which DingTalk refuses).
+        assert_eq!(ids, userids(3), "size {size}");
+        assert_eq!(pages, 3, "size {size}");
+    }
+}
+
+/// A walk handed out by a function: the stream owns its client handle.
+fn every_member(client: &dingtalk_api::Client) -> dingtalk_api::paging::Items<SimpleListRequest> {
+    client.items(SimpleListRequest::new(1).size(2))
+}
+
+#[tokio::test]
+async fn an_items_stream_outlives_its_borrow_and_runs_in_a_spawned_task() {
+    let support::Harness { server, client } = support::harness().await;
+    Mock::given(method("GET"))
+        .and(path("/user/simplelist"))
+        .respond_with(OffsetPages {
+            users: userids(5),
+            cap: usize::MAX,
+        })
+        .mount(&server)
+        .await;
+    let mut items = every_member(&client);
+    drop(client);
+    let walked = tokio::spawn(async move {
+        let mut ids = Vec::new();
+        while let Some(user) = items.next().await {
+            ids.extend(user.expect("a page").userid);
+        }
+        ids
+    })
+    .await
+    .expect("the task ends");
+    assert_eq!(walked, userids(5));
+    let sizes: Vec<Option<i64>> = support::requests_to(&server, "/user/simplelist")
+        .await
+        .iter()
+        .map(|r| query(r, "size"))
+        .collect();
+    assert_eq!(sizes, [Some(2); 3]);
+}
+
+#[tokio::test]
 async fn pages_and_items_are_lazy_streams() {
     let support::Harness { server, client } = support::harness().await;
     Mock::given(method("GET"))
@@ -208,7 +254,7 @@ async fn cursor_style_walks_every_page() {
             .mount(&server)
             .await;
         let items = client
-            .collect_all(ListSimpleRequest::new(1, 0, 100))
+            .collect_all(ListSimpleRequest::new(1))
             .await
             .expect("all pages");
         let ids: Vec<String> = items.into_iter().filter_map(|u| u.userid).collect();
@@ -244,7 +290,7 @@ async fn cursor_style_stops_when_the_cursor_is_absent() {
         .mount(&server)
         .await;
     let readers = client
-        .collect_all(GetReadListRequest::new("msg-1", 0, 100))
+        .collect_all(GetReadListRequest::new("msg-1"))
         .await
         .unwrap();
     assert_eq!(readers, ["a", "b", "c"]);
@@ -266,7 +312,7 @@ async fn a_cursor_that_does_not_move_ends_the_walk() {
         .mount(&server)
         .await;
     let readers = client
-        .collect_all(GetReadListRequest::new("msg-1", 0, 100))
+        .collect_all(GetReadListRequest::new("msg-1"))
         .await
         .unwrap();
     assert_eq!(readers, ["a", "a"]);
@@ -294,7 +340,7 @@ async fn an_error_on_a_later_page_is_returned() {
         .mount(&server)
         .await;
     let err = client
-        .collect_all(GetReadListRequest::new("msg-1", 0, 100))
+        .collect_all(GetReadListRequest::new("msg-1"))
         .await
         .unwrap_err();
     assert_eq!(err.code().map(|c| c.code()), Some(34013));

@@ -80,7 +80,6 @@ async fn query_checkin_records_decodes_the_result_and_sends_numbers() {
             1_599_000_000_000_i64,
             1_599_600_000_000_i64,
             100,
-            0,
         ))
         .await
         .unwrap();
@@ -134,7 +133,6 @@ async fn the_record_walk_starts_at_zero_and_stops_when_next_token_is_gone() {
             1,
             2,
             2,
-            0,
         ))
         .await
         .unwrap();

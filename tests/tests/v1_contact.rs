@@ -107,7 +107,7 @@ async fn search_user_sends_the_query_in_the_body_and_the_token_in_the_header() {
     let page = client
         .contact()
         .search()
-        .search_user(SearchUserRequest::new("小红", 0, 10).full_match_field(1))
+        .search_user(SearchUserRequest::new("小红", 10).full_match_field(1))
         .await
         .unwrap();
     assert_eq!(page.list, vec!["220141953".to_string()]);
@@ -135,7 +135,7 @@ async fn search_department_decodes_department_ids_as_i64() {
     let page = client
         .contact()
         .search()
-        .search_department(SearchDepartmentRequest::new("财务部", 0, 10))
+        .search_department(SearchDepartmentRequest::new("财务部", 10))
         .await
         .unwrap();
     assert_eq!(page.list, vec![220141953_i64, 220207936]);
@@ -173,7 +173,7 @@ async fn collect_all_walks_the_search_by_the_items_each_page_returned() {
             .await;
     }
     let all = client
-        .collect_all(SearchUserRequest::new("a", 0, 5))
+        .collect_all(SearchUserRequest::new("a", 5))
         .await
         .unwrap();
     assert_eq!(all, ["u1", "u2", "u3", "u4", "u5"]);

@@ -403,7 +403,8 @@ async fn list_instance_ids_sends_the_integer_cursor_and_reads_the_text_one() {
     let page = client
         .workflow()
         .list_instance_ids(
-            ListInstanceIdsRequest::new("PROC-FF6Y2xxxx", 1496678400000, 0, 10)
+            ListInstanceIdsRequest::new("PROC-FF6Y2xxxx", 1496678400000)
+                .max_results(10)
                 .end_time(1496678400000)
                 .user_ids(["发起userid"])
                 .statuses([
@@ -460,7 +461,7 @@ async fn collect_all_walks_the_integer_cursor_until_it_is_absent() {
 
     // A page size above the documented maximum of 20 is lowered for the walk.
     let ids = client
-        .collect_all(ListInstanceIdsRequest::new("PROC-1", 1496678400000, 0, 50))
+        .collect_all(ListInstanceIdsRequest::new("PROC-1", 1496678400000).max_results(50))
         .await
         .expect("all pages");
     assert_eq!(ids, ["id-1", "id-2", "id-3"]);

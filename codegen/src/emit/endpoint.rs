@@ -48,12 +48,14 @@ pub fn endpoint(
         de: false,
         builder: true,
     };
+    let starts = first_page(endpoint);
     let request = emitter.struct_item(
         &request_name,
         &request_doc,
         &params,
         request_dir,
         &text_params,
+        &starts,
     );
 
     let (output, response_item) = match endpoint.response.as_ref().map(|r| &r.shape) {
@@ -71,6 +73,7 @@ pub fn endpoint(
                     de: true,
                     builder: false,
                 },
+                &[],
                 &[],
             );
             let id = ident(&response_name);
@@ -390,10 +393,11 @@ fn paging_impl(
         (Some(max), Some(size)) => {
             let size_ident = ident(&naming::field_name(&size.wire));
             let max = proc_macro2::Literal::u32_unsuffixed(max);
+            // A size of 0 (or less) is never sent: DingTalk would refuse it or page forever.
             let set = if size.required {
-                quote! { self.#size_ident = self.#size_ident.min(#max); }
+                quote! { self.#size_ident = self.#size_ident.clamp(1, #max); }
             } else {
-                quote! { self.#size_ident = Some(self.#size_ident.map_or(#max, |size| size.min(#max))); }
+                quote! { self.#size_ident = Some(self.#size_ident.map_or(#max, |size| size.clamp(1, #max))); }
             };
             // An offset walk starts at 0 explicitly: some endpoints page only when both the
             // offset and the size are sent.
@@ -441,6 +445,36 @@ fn paging_impl(
             }
         }
     }
+}
+
+/// Where a paginated request starts when the caller names no page: the first page (offset
+/// and cursor 0, page 1) and the documented maximum size, so `new()` asks for neither.
+/// Only required integer parameters get one (an optional one is simply not sent).
+fn first_page(endpoint: &Endpoint) -> Vec<(&str, TokenStream)> {
+    let Some(pagination) = &endpoint.pagination else {
+        return Vec::new();
+    };
+    let integer = |wire: &str| {
+        endpoint.params.iter().find(|p| {
+            p.wire == wire
+                && p.required
+                && matches!(p.shape, FieldShape::Type(TypeExpr::I32 | TypeExpr::I64))
+        })
+    };
+    let mut starts = Vec::new();
+    let (position, first) = match &pagination.position {
+        PagePosition::Offset(name) | PagePosition::Cursor(name) => (name, 0),
+        PagePosition::Page(name) => (name, 1),
+    };
+    if let Some(param) = integer(&position.name) {
+        let value = proc_macro2::Literal::i64_unsuffixed(first);
+        starts.push((param.wire.as_str(), quote! { #value }));
+    }
+    if let (Some(max), Some(param)) = (pagination.max_size, integer(&pagination.size.name)) {
+        let value = proc_macro2::Literal::u32_unsuffixed(max);
+        starts.push((param.wire.as_str(), quote! { #value }));
+    }
+    starts
 }
 
 fn spec_const(file: &SpecFile, endpoint: &Endpoint) -> TokenStream {

@@ -52,6 +52,7 @@ pub fn events(spec: &Spec, resolved: &Resolved) -> TokenStream {
                 builder: false,
             },
             &[],
+            &[],
         ));
         let variant_doc = doc_attrs(&format!("`{wire}`: {}", event.summary));
         variants.push(quote! { #variant_doc #type_ident(#type_ident), });
@@ -81,6 +82,7 @@ pub fn events(spec: &Spec, resolved: &Resolved) -> TokenStream {
                 de: true,
                 builder: false,
             },
+            &[],
             &[],
         ));
         items.push(quote! {

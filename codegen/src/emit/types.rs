@@ -103,7 +103,7 @@ impl Emitter<'_> {
                 } else {
                     field.doc.clone()
                 };
-                let item = self.struct_item(&name, &doc, fields, dir, &[]);
+                let item = self.struct_item(&name, &doc, fields, dir, &[], &[]);
                 self.extra.push(item);
                 let id = ident(&name);
                 (quote! { #id }, TypeExpr::Named(name, field.span.clone()))
@@ -130,6 +130,8 @@ impl Emitter<'_> {
     /// A struct with serde attributes for the directions it travels in.
     ///
     /// `text_params` lists fields that are not part of the JSON body (query, path, header).
+    /// `starts` gives required fields a starting value instead of a `new()` argument (the
+    /// first page of a paginated call); each keeps a setter.
     pub fn struct_item(
         &mut self,
         name: &str,
@@ -137,6 +139,7 @@ impl Emitter<'_> {
         fields: &[Field],
         dir: Direction,
         text_params: &[&str],
+        starts: &[(&str, TokenStream)],
     ) -> TokenStream {
         let type_ident = ident(name);
         let mut field_tokens = Vec::new();
@@ -221,7 +224,21 @@ impl Emitter<'_> {
                 } else {
                     conversion
                 };
-                if field.required {
+                let start = starts
+                    .iter()
+                    .find(|(wire, _)| *wire == field.wire)
+                    .map(|(_, value)| value);
+                if let (true, Some(start)) = (field.required, start) {
+                    optional_inits.push(quote! { #field_ident: #start });
+                    let setter_doc = doc_attrs(&field_doc_text(field));
+                    setters.push(quote! {
+                        #setter_doc
+                        pub fn #field_ident(mut self, #field_ident: #arg_ty) -> Self {
+                            self.#field_ident = #conversion;
+                            self
+                        }
+                    });
+                } else if field.required {
                     required_args.push(quote! { #field_ident: #arg_ty });
                     if field_ident == conversion.to_string() {
                         required_inits.push(quote! { #field_ident });
@@ -266,11 +283,22 @@ impl Emitter<'_> {
         }
         let doc = doc_attrs(doc);
         let constructor = if dir.builder {
-            let new_doc = if required_args.is_empty() {
+            let mut new_doc = if required_args.is_empty() {
                 " Creates the value; every field is optional.".to_string()
             } else {
                 " Creates the value from its required fields.".to_string()
             };
+            let started: Vec<String> = starts
+                .iter()
+                .filter(|(wire, _)| fields.iter().any(|f| f.required && f.wire == *wire))
+                .map(|(wire, value)| format!("`{}` {value}", naming::field_name(wire)))
+                .collect();
+            if !started.is_empty() {
+                new_doc.push_str(&format!(
+                    " Paging starts at the first page: {} (the setters change them).",
+                    started.join(", ")
+                ));
+            }
             let allow = if required_args.len() > 7 {
                 quote! { #[allow(clippy::too_many_arguments)] }
             } else {
@@ -570,7 +598,7 @@ impl Emitter<'_> {
         let name = naming::type_name(&def.name);
         let dir = self.direction_of(&def.name);
         match &def.kind {
-            TypeDefKind::Struct(fields) => self.struct_item(&name, &def.doc, fields, dir, &[]),
+            TypeDefKind::Struct(fields) => self.struct_item(&name, &def.doc, fields, dir, &[], &[]),
             TypeDefKind::Enum(values) => self.enum_item(&name, &def.doc, values, dir),
             TypeDefKind::Union(union) => self.union_item(&name, &def.doc, union),
         }
