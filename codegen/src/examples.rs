@@ -774,6 +774,7 @@ mod tests {
             aliases: Vec::new(),
             secret: false,
             flatten: false,
+            client_default: None,
         }
     }
 

@@ -448,7 +448,17 @@ const FIELD_KEYS: &[&str] = &[
     "type", "fields", "enum", "required", "doc", "encoding", "aliases", "secret",
 ];
 const PARAM_KEYS: &[&str] = &[
-    "in", "type", "fields", "enum", "required", "doc", "encoding", "aliases", "secret", "flatten",
+    "in",
+    "type",
+    "fields",
+    "enum",
+    "required",
+    "doc",
+    "encoding",
+    "aliases",
+    "secret",
+    "flatten",
+    "client_default",
 ];
 
 fn load_fields(node: &Node, params: bool, diags: &mut Diagnostics) -> Vec<Field> {
@@ -540,12 +550,43 @@ fn load_field(key: &Node, node: &Node, param: bool, diags: &mut Diagnostics) -> 
     } else {
         false
     };
+    let client_default = if param {
+        reader.take("client_default").and_then(|n| {
+            let value = keyword(
+                n,
+                "client default",
+                &[("agent_id", ClientDefault::AgentId)],
+                diags,
+            )?;
+            if !required {
+                diags.error(
+                    n.span.clone(),
+                    format!(
+                        "{owner} has `client_default: {}` but is not `required: true`; declare it required (DingTalk needs it; the client fills it when a request leaves it unset)",
+                        value.key()
+                    ),
+                );
+            }
+            Some(value)
+        })
+    } else {
+        None
+    };
     let ty = reader.take("type");
     let fields = reader.take("fields");
     let values = reader.take("enum");
     reader.finish(if param { PARAM_KEYS } else { FIELD_KEYS }, diags);
     let shape = match (ty, fields, values) {
-        (Some(t), None, None) => FieldShape::Type(type_expr(t, diags)?),
+        (Some(t), None, None) => {
+            let ty = type_expr(t, diags)?;
+            if client_default.is_some() && !matches!(ty, TypeExpr::I32 | TypeExpr::I64) {
+                diags.error(
+                    t.span.clone(),
+                    format!("{owner} has a `client_default` (an agent id): its type must be `i64`"),
+                );
+            }
+            FieldShape::Type(ty)
+        }
         (None, Some(f), None) => FieldShape::Object(load_fields(f, false, diags)),
         (None, None, Some(e)) => FieldShape::Enum(load_enum(e, diags)),
         _ => {
@@ -567,6 +608,7 @@ fn load_field(key: &Node, node: &Node, param: bool, diags: &mut Diagnostics) -> 
         aliases,
         secret,
         flatten,
+        client_default,
     })
 }
 

@@ -127,6 +127,25 @@ pub struct Field {
     pub secret: bool,
     /// A body parameter whose own fields go into the body next to the others.
     pub flatten: bool,
+    /// A parameter the client fills when the request leaves it unset (`client_default:`).
+    pub client_default: Option<ClientDefault>,
+}
+
+/// Client-wide values a request parameter can default to (`ClientBuilder` settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientDefault {
+    /// `ClientBuilder::agent_id`: the app's agent id, which work notices and other
+    /// app-scoped calls name.
+    AgentId,
+}
+
+impl ClientDefault {
+    /// The spec's spelling.
+    pub fn key(self) -> &'static str {
+        match self {
+            ClientDefault::AgentId => "agent_id",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -40,6 +40,8 @@ struct Inner {
     tokens: TokenCache,
     /// What this client's token is, and how it is fetched.
     source: TokenSource,
+    /// What fills a request's parameters it left unset (`client_default` in the spec).
+    defaults: crate::endpoint::ClientDefaults,
     retry: RetryPolicy,
     /// Bounds one HTTP exchange, body included (also with a caller's own HTTP client).
     timeout: Option<Duration>,
@@ -152,6 +154,7 @@ impl Client {
             connect_timeout: Some(Duration::from_secs(10)),
             token_refresh_margin: Duration::from_secs(300),
             token_failure_window: Duration::from_secs(1),
+            defaults: crate::endpoint::ClientDefaults::default(),
             retry: RetryPolicy::default(),
             token_store: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
@@ -249,12 +252,19 @@ impl Client {
 
     async fn send_prepared<E: Endpoint + Send>(
         &self,
-        request: E,
+        mut request: E,
         deadline: Option<Duration>,
         signer: Option<QuerySigner>,
     ) -> Result<Response<E::Output>, Error> {
         let spec = &E::SPEC;
         check_runtime()?;
+        if let Err(missing) = request.fill_client_defaults(&self.inner.defaults) {
+            return Err(Error::Config(format!(
+                "{}: `{}` is not set: set it on the request, or once with \
+                 `ClientBuilder::{}` (nothing was sent)",
+                spec.name, missing.param, missing.setting
+            )));
+        }
         let mut prepared = prepare(&request)?;
         prepared.signer = signer;
         // The answer is decoded inside the attempt (status and payload in one pass); the
@@ -937,6 +947,7 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     token_refresh_margin: Duration,
     token_failure_window: Duration,
+    defaults: crate::endpoint::ClientDefaults,
     retry: RetryPolicy,
     token_store: Option<Arc<dyn TokenStore>>,
     max_response_bytes: u64,
@@ -952,6 +963,7 @@ impl fmt::Debug for ClientBuilder {
             .field("app_secret", &"<redacted>")
             .field("base_url", &self.base_url)
             .field("v1_base_url", &self.v1_base_url)
+            .field("agent_id", &self.defaults.agent_id)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("token_refresh_margin", &self.token_refresh_margin)
@@ -1039,6 +1051,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The app's agent id (AgentId on the app's page of the developer console), used by
+    /// every request that names one and leaves it unset: work notices, their progress and
+    /// recall, approval and calendar calls. A request's own value wins.
+    pub fn agent_id(mut self, agent_id: i64) -> Self {
+        self.defaults.agent_id = Some(agent_id);
+        self
+    }
+
     /// The largest answer read, in bytes (default 16 MiB); a larger one is
     /// [`Error::ResponseTooLarge`] and is not read further. Enforced while reading, also on
     /// compressed answers (the limit counts decompressed bytes).
@@ -1120,6 +1140,7 @@ impl ClientBuilder {
                 base_url,
                 v1_base_url,
                 source,
+                defaults: self.defaults,
                 tokens: TokenCache::new(
                     token_key,
                     settings,

@@ -7,6 +7,24 @@ use serde::de::DeserializeOwned;
 
 use crate::wire::{Multipart, TextParams};
 
+/// Client-wide values for request parameters a request leaves unset (see
+/// [`ClientBuilder::agent_id`](crate::ClientBuilder::agent_id)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientDefaults {
+    /// The app's agent id.
+    pub agent_id: Option<i64>,
+}
+
+/// A parameter that neither the request nor the client's defaults set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MissingDefault {
+    /// The request's field (`agent_id`, `agentid`).
+    pub param: &'static str,
+    /// The [`ClientBuilder`](crate::ClientBuilder) method that would set it (`agent_id`).
+    pub setting: &'static str,
+}
+
 /// A request to one DingTalk endpoint. Generated for every endpoint in `api-spec/`.
 ///
 /// Send it with [`Client::send`](crate::Client::send) or through the area accessors
@@ -37,6 +55,14 @@ pub trait Endpoint {
     /// request, so they cannot be called without one).
     fn user_token(&self) -> Option<&crate::UserToken> {
         None
+    }
+
+    /// Fills the parameters the client supplies when the request leaves them unset
+    /// (`client_default` in the spec, e.g. the agent id of `ClientBuilder::agent_id`);
+    /// `Err` names one that neither set, and the call is refused before it is sent.
+    fn fill_client_defaults(&mut self, defaults: &ClientDefaults) -> Result<(), MissingDefault> {
+        let _ = defaults;
+        Ok(())
     }
 
     /// True for uploads: the body is `multipart/form-data` written by `write_multipart`.

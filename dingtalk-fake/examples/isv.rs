@@ -100,13 +100,17 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         let sent = client
             .message()
             .work_notice()
-            .send(SendRequest::new(agent_id, message).userid_list(["alice", "bob"]))
+            .send(
+                SendRequest::new(message)
+                    .agent_id(agent_id)
+                    .userid_list(["alice", "bob"]),
+            )
             .await?;
-        let task_id = sent.task_id.ok_or("no task id")?;
+        let task_id = sent.task_id;
         let result = client
             .message()
             .work_notice()
-            .get_send_result(GetSendResultRequest::new(agent_id, task_id))
+            .get_send_result(GetSendResultRequest::new(task_id).agent_id(agent_id))
             .await?;
         let unread = result
             .send_result

@@ -192,7 +192,7 @@ async fn classic_writes(
         .await?;
     println!(
         "   created userid {} in department {engineering}",
-        created.userid.as_deref().unwrap_or("?")
+        created.userid
     );
 
     println!("\n5. Markdown work notification");
@@ -200,7 +200,7 @@ async fn classic_writes(
         "Welcome",
         "## Welcome to the tour\nThis notice was sent by **dingtalk-api**.",
     );
-    let mut send = work_notice::SendRequest::new(target.agent_id, notice);
+    let mut send = work_notice::SendRequest::new(notice).agent_id(target.agent_id);
     send = if target._fake.is_some() {
         println!("   to department {engineering} (and its sub-departments)");
         send.dept_id_list([engineering])
@@ -208,13 +208,7 @@ async fn classic_writes(
         println!("   to {tour_user}");
         send.userid_list([tour_user])
     };
-    let task_id = client
-        .message()
-        .work_notice()
-        .send(send)
-        .await?
-        .task_id
-        .unwrap_or_default();
+    let task_id = client.message().work_notice().send(send).await?.task_id;
     println!("   accepted as task {task_id}");
 
     println!("\n6. Progress until done");
@@ -222,10 +216,9 @@ async fn classic_writes(
         let progress = client
             .message()
             .work_notice()
-            .get_send_progress(work_notice::GetSendProgressRequest::new(
-                target.agent_id,
-                task_id,
-            ))
+            .get_send_progress(
+                work_notice::GetSendProgressRequest::new(task_id).agent_id(target.agent_id),
+            )
             .await?
             .progress;
         let (percent, status) = progress
@@ -257,10 +250,7 @@ async fn classic_writes(
     let result = client
         .message()
         .work_notice()
-        .get_send_result(work_notice::GetSendResultRequest::new(
-            target.agent_id,
-            task_id,
-        ))
+        .get_send_result(work_notice::GetSendResultRequest::new(task_id).agent_id(target.agent_id))
         .await?
         .send_result;
     if let Some(result) = result {
@@ -283,7 +273,7 @@ async fn classic_writes(
             members.clone(),
         ))
         .await?;
-    let chatid = chat.chatid.unwrap_or_default();
+    let chatid = chat.chatid;
     println!("   created {chatid} with {members:?}");
 
     println!("\n9. Send a text and an action card");
@@ -294,10 +284,7 @@ async fn classic_writes(
             TextContent::new("Hello from the dingtalk-api tour"),
         ))
         .await?;
-    println!(
-        "   text: message {}",
-        text.message_id.as_deref().unwrap_or("?")
-    );
+    println!("   text: message {}", text.message_id);
     let card = MultiButtonActionCard::new(
         "Release 1.0",
         "### Release 1.0\nShip it?",
@@ -314,7 +301,7 @@ async fn classic_writes(
             Message::from(ActionCard::from(card)),
         ))
         .await?;
-    let card_id = card.message_id.unwrap_or_default();
+    let card_id = card.message_id;
     println!("   action card: message {card_id}");
 
     if let Some(fake) = &target._fake {
@@ -396,10 +383,7 @@ async fn v1_group(target: &Target) -> Result<Option<String>, dingtalk_api::Error
             "   created {} with {members:?}",
             created.open_conversation_id
         );
-        println!(
-            "   its classic chatid: {}",
-            created.chatid.as_deref().unwrap_or("?")
-        );
+        println!("   its classic chatid: {}", created.chatid);
         return Ok(Some(created.open_conversation_id));
     }
     println!("\n11. The tour user's group");
@@ -643,7 +627,7 @@ async fn receiving(target: &Target) -> Result<(), dingtalk_api::Error> {
             user::CreateV2Request::new("Stream Newcomer", "13900000099", [1]).userid("streamnew"),
         )
         .await?;
-    let new_userid = created.userid.unwrap_or_default();
+    let new_userid = created.userid;
     // Events that happened before the connection (step 4's user) waited at DingTalk and
     // arrive first: delivery is at least once, handling exactly once.
     loop {

@@ -312,8 +312,9 @@ async fn the_sdk_sees_a_dropped_connection_and_does_not_repeat_a_send() {
             .always(),
     );
     let msg = dingtalk_api::types::message::TextContent::new("hi");
-    let request =
-        dingtalk_api::message::work_notice::SendRequest::new(4242, msg).userid_list(["alice"]);
+    let request = dingtalk_api::message::work_notice::SendRequest::new(msg)
+        .agent_id(4242)
+        .userid_list(["alice"]);
     let err = client.send(request).await.unwrap_err();
     // The request may have been processed: the SDK says so instead of guessing.
     assert!(

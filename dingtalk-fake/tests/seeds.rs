@@ -240,7 +240,7 @@ async fn a_seeded_fake_serves_its_org_through_the_sdk() {
     }
     if stateful.contains("contact.user.get_v2") {
         let quinn = users.get_v2(UserGetV2Request::new("quinn")).await.unwrap();
-        assert_eq!(quinn.name.as_deref(), Some("Quinn Path"));
+        assert_eq!(quinn.name.as_str(), "Quinn Path");
         // A user of the demo org is not in this one.
         let err = users
             .get_v2(UserGetV2Request::new("alice"))

@@ -242,7 +242,7 @@ async fn the_limit_is_configurable_and_counts_every_byte() {
     let user = get_user(&client(&url, |b| b.max_response_bytes(body.len() as u64)))
         .await
         .expect("exactly at the limit");
-    assert_eq!(user.userid.as_deref(), Some("u1"));
+    assert_eq!(user.userid.as_str(), "u1");
 }
 
 /// A body that trickles forever: the per-request timeout bounds the whole exchange, body
@@ -286,7 +286,7 @@ async fn gzip_is_asked_for_and_decoded() {
     ))
     .await;
     let user = get_user(&client(&url, |b| b)).await.expect("decodes");
-    assert_eq!(user.name.as_deref(), Some("Ann"));
+    assert_eq!(user.name.as_str(), "Ann");
     let heads = heads.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let asked = heads
         .iter()
@@ -329,7 +329,7 @@ async fn a_utf8_bom_before_the_json_is_tolerated() {
     body.extend_from_slice(br#"{"errcode":0,"errmsg":"ok","result":{"userid":"u1","name":"Bo"}}"#);
     let (url, _) = serve(Answer::Full(vec![], body)).await;
     let user = get_user(&client(&url, |b| b)).await.expect("decodes");
-    assert_eq!(user.name.as_deref(), Some("Bo"));
+    assert_eq!(user.name.as_str(), "Bo");
 }
 
 /// Tokio panics when a timer is created on a runtime built without timers; the client says

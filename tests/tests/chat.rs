@@ -52,7 +52,7 @@ async fn sent_msg(msg: impl Into<Message>) -> serde_json::Value {
         .await
         .expect("chat/send succeeds");
     // {"errcode":0,"errmsg":"ok","messageId":"msgpjzCxxxxxB"}
-    assert_eq!(answer.message_id.as_deref(), Some("msgpjzCxxxxxB"));
+    assert_eq!(answer.message_id.as_str(), "msgpjzCxxxxxB");
 
     assert!(support::single_query(&h.server, SEND_PATH).await.is_empty());
     let mut body = support::single_json_body(&h.server, SEND_PATH).await;
@@ -115,7 +115,7 @@ async fn create_posts_every_field_and_decodes_the_ids() {
 
     // {"errcode":0,"errmsg":"ok","chatid":"chatcf0675d404188xxxx",
     //  "openConversationId":"cidL+NXxxxx+MSA==","conversationTag":2}
-    assert_eq!(answer.chatid.as_deref(), Some("chatcf0675d404188xxxx"));
+    assert_eq!(answer.chatid.as_str(), "chatcf0675d404188xxxx");
     assert_eq!(
         answer.open_conversation_id.as_deref(),
         Some("cidL+NXxxxx+MSA==")

@@ -542,7 +542,7 @@ mod user {
             })
         );
 
-        assert_eq!(answer.userid.as_deref(), Some("user1"));
+        assert_eq!(answer.userid.as_str(), "user1");
         assert_eq!(answer.union_id.as_deref(), Some("vpVCWvmxxxxDAodyIgiEiE"));
     }
 
@@ -761,7 +761,7 @@ mod user {
             })
         );
 
-        assert_eq!(answer.userid.as_deref(), Some("zhangsan"));
+        assert_eq!(answer.userid.as_str(), "zhangsan");
         assert_eq!(answer.union_id.as_deref(), Some("xxxx"));
     }
 
@@ -884,9 +884,9 @@ mod user {
             json!({"userid": "zhangsan", "language": "en_US"})
         );
 
-        assert_eq!(answer.userid.as_deref(), Some("zhangsan"));
+        assert_eq!(answer.userid.as_str(), "zhangsan");
         assert_eq!(answer.unionid.as_deref(), Some("z21HjQliSzpw0YWxxxxx"));
-        assert_eq!(answer.name.as_deref(), Some("张三"));
+        assert_eq!(answer.name.as_str(), "张三");
         assert_eq!(answer.avatar.as_deref(), Some("xxx"));
         assert_eq!(answer.state_code.as_deref(), Some("86"));
         assert_eq!(answer.manager_userid.as_deref(), Some("manager240"));
@@ -946,7 +946,7 @@ mod user {
             &h.server,
             "POST",
             "/topapi/v2/user/get",
-            r#"{"errcode":"0","errmsg":"ok","result":{"userid":"zhangsan","boss":"true","admin":"false","active":"1","hide_mobile":"false","hired_date":"1597573616828","dept_id_list":["2","3"],"dept_order_list":[{"dept_id":"2","order":"176318668975061512"}],"leader_in_dept":[{"dept_id":"2","leader":"true"}],"role_list":[{"id":"100","name":"总监","group_name":"职务"}],"dept_position_list":[{"dept_id":"2","is_main":"true","title":"技术总监","work_place":"未来park"}]}}"#,
+            r#"{"errcode":"0","errmsg":"ok","result":{"userid":"zhangsan","name":"张三","boss":"true","admin":"false","active":"1","hide_mobile":"false","hired_date":"1597573616828","dept_id_list":["2","3"],"dept_order_list":[{"dept_id":"2","order":"176318668975061512"}],"leader_in_dept":[{"dept_id":"2","leader":"true"}],"role_list":[{"id":"100","name":"总监","group_name":"职务"}],"dept_position_list":[{"dept_id":"2","is_main":"true","title":"技术总监","work_place":"未来park"}]}}"#,
         )
         .await;
 
@@ -1341,7 +1341,7 @@ mod user {
             support::single_query(&h.server, "/user/getUseridByUnionid").await,
             pairs(&[("unionid", "iiiP35sJOKYxxxx+/=")])
         );
-        assert_eq!(answer.userid.as_deref(), Some("1"));
+        assert_eq!(answer.userid.as_str(), "1");
         assert_eq!(answer.contact_type, Some(1));
     }
 
@@ -1437,7 +1437,7 @@ mod user {
             support::single_query(&h.server, "/user/get_by_mobile").await,
             pairs(&[("mobile", "13800000000")])
         );
-        assert_eq!(answer.userid.as_deref(), Some("manager123"));
+        assert_eq!(answer.userid.as_str(), "manager123");
     }
 
     /// The example sends `"errcode":"0"` as a string and no `request_id`.
@@ -1468,7 +1468,7 @@ mod user {
             support::single_json_body(&h.server, "/topapi/v2/user/getbymobile").await,
             json!({"mobile": "18513027676", "support_exclusive_account_search": true})
         );
-        assert_eq!(answer.userid.as_deref(), Some("xiaoding"));
+        assert_eq!(answer.userid.as_str(), "xiaoding");
         assert!(answer.exclusive_account_userid_list.is_empty());
     }
 
@@ -1618,7 +1618,7 @@ mod ext_contact {
                 }
             })
         );
-        assert_eq!(answer.userid.as_deref(), Some("011250026469774889"));
+        assert_eq!(answer.userid.as_str(), "011250026469774889");
     }
 
     #[tokio::test]

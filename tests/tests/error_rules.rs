@@ -176,7 +176,11 @@ async fn an_unreadable_answer_to_a_send_is_outcome_unknown() {
         let err = client(&server)
             .message()
             .work_notice()
-            .send(SendRequest::new(1, TextContent::new("hi")).userid_list(["u1"]))
+            .send(
+                SendRequest::new(TextContent::new("hi"))
+                    .agent_id(1)
+                    .userid_list(["u1"]),
+            )
             .await
             .expect_err("unreadable");
         println!("send answered {body:?}: {err}");
@@ -199,7 +203,11 @@ async fn an_unreadable_answer_to_a_send_is_outcome_unknown() {
     let err = client(&server)
         .message()
         .work_notice()
-        .send(SendRequest::new(1, TextContent::new("hi")).userid_list(["u1"]))
+        .send(
+            SendRequest::new(TextContent::new("hi"))
+                .agent_id(1)
+                .userid_list(["u1"]),
+        )
         .await
         .expect_err("undecodable");
     println!("errcode 0, bad task_id: {err}");

@@ -230,9 +230,9 @@ async fn get_v2_reports_the_demo_users() {
     let api = client.contact().user();
 
     let alice = api.get_v2(user::GetV2Request::new("alice")).await.unwrap();
-    assert_eq!(alice.userid.as_deref(), Some("alice"));
+    assert_eq!(alice.userid.as_str(), "alice");
     assert_eq!(alice.unionid.as_deref(), Some("unionalice"));
-    assert_eq!(alice.name.as_deref(), Some("Alice Chen"));
+    assert_eq!(alice.name.as_str(), "Alice Chen");
     assert_eq!(alice.mobile.as_deref(), Some("13800000001"));
     assert_eq!(alice.email.as_deref(), Some("alice@demo.example"));
     assert_eq!(alice.title.as_deref(), Some("VP Engineering"));
@@ -379,7 +379,7 @@ async fn lookups_by_unionid_and_mobile() {
         .get_userid_by_unionid(user::GetUseridByUnionidRequest::new("unionbob"))
         .await
         .unwrap();
-    assert_eq!(legacy.userid.as_deref(), Some("bob"));
+    assert_eq!(legacy.userid.as_str(), "bob");
     assert_eq!(legacy.contact_type, Some(0));
     let v2 = api
         .get_by_unionid(user::GetByUnionidRequest::new("unionerin"))
@@ -392,12 +392,12 @@ async fn lookups_by_unionid_and_mobile() {
         .get_by_mobile(user::GetByMobileRequest::new("13800000003"))
         .await
         .unwrap();
-    assert_eq!(legacy.userid.as_deref(), Some("carol"));
+    assert_eq!(legacy.userid.as_str(), "carol");
     let v2 = api
         .get_by_mobile_v2(user::GetByMobileV2Request::new("13800000011"))
         .await
         .unwrap();
-    assert_eq!(v2.userid.as_deref(), Some("ken"));
+    assert_eq!(v2.userid.as_str(), "ken");
 
     assert_eq!(
         errcode(
@@ -493,7 +493,7 @@ async fn create_v2_adds_a_user_visible_in_state_and_reads() {
         )
         .await
         .unwrap();
-    assert_eq!(created.userid.as_deref(), Some("oscar"));
+    assert_eq!(created.userid.as_str(), "oscar");
     let unionid = created.union_id.clone().expect("a unionid");
 
     let stored = fake
@@ -515,7 +515,7 @@ async fn create_v2_adds_a_user_visible_in_state_and_reads() {
     assert!(!stored.active, "a new user has not activated DingTalk");
 
     let read = api.get_v2(user::GetV2Request::new("oscar")).await.unwrap();
-    assert_eq!(read.name.as_deref(), Some("Oscar Qian"));
+    assert_eq!(read.name.as_str(), "Oscar Qian");
     assert_eq!(read.email.as_deref(), Some("oscar@demo.example"));
     assert_eq!(read.job_number.as_deref(), Some("E042"));
     assert_eq!(read.telephone.as_deref(), Some("8042"));
@@ -540,7 +540,7 @@ async fn create_v2_adds_a_user_visible_in_state_and_reads() {
         .get_by_mobile_v2(user::GetByMobileV2Request::new("13900000042"))
         .await
         .unwrap();
-    assert_eq!(by_mobile.userid.as_deref(), Some("oscar"));
+    assert_eq!(by_mobile.userid.as_str(), "oscar");
     let by_unionid = api
         .get_by_unionid(user::GetByUnionidRequest::new(unionid))
         .await
@@ -552,7 +552,7 @@ async fn create_v2_adds_a_user_visible_in_state_and_reads() {
         .create_v2(user::CreateV2Request::new("No Id", "13900000043", [6]))
         .await
         .unwrap();
-    let generated_id = generated.userid.expect("a generated userid");
+    let generated_id = generated.userid;
     assert!(!generated_id.is_empty());
     assert!(
         fake.handle()
@@ -651,7 +651,7 @@ async fn update_v2_changes_fields_departments_and_manager() {
         .get_by_mobile_v2(user::GetByMobileV2Request::new("13900000200"))
         .await
         .unwrap();
-    assert_eq!(found.userid.as_deref(), Some("carol"));
+    assert_eq!(found.userid.as_str(), "carol");
 
     assert_eq!(
         errcode(
@@ -743,7 +743,7 @@ async fn legacy_create_update_delete_round_trip() {
         )
         .await
         .unwrap();
-    assert_eq!(created.userid.as_deref(), Some("pat"));
+    assert_eq!(created.userid.as_str(), "pat");
     assert!(created.union_id.is_some());
 
     let pat = api.get(user::GetRequest::new("pat")).await.unwrap();

@@ -69,7 +69,6 @@ async fn send_notice(client: &Client, request: SendRequest) -> i64 {
         .await
         .expect("asyncsend_v2 succeeds")
         .task_id
-        .expect("a task id")
 }
 
 // ------------------------------------------------------------------ work notifications
@@ -79,7 +78,8 @@ async fn markdown_notice_reaches_each_listed_user_once() {
     let (fake, client) = start().await;
     let task_id = send_notice(
         &client,
-        SendRequest::new(AGENT_ID, markdown("## Done\n- shipped"))
+        SendRequest::new(markdown("## Done\n- shipped"))
+            .agent_id(AGENT_ID)
             .userid_list(["alice", "bob", "alice"]),
     )
     .await;
@@ -113,7 +113,8 @@ async fn department_notice_includes_sub_departments_once_per_user() {
     // bob is in Engineering and Platform, alice is also listed by userid.
     let task_id = send_notice(
         &client,
-        SendRequest::new(AGENT_ID, text("all hands at 3pm"))
+        SendRequest::new(text("all hands at 3pm"))
+            .agent_id(AGENT_ID)
             .userid_list(["alice"])
             .dept_id_list([2]),
     )
@@ -147,7 +148,9 @@ async fn action_card_notices_to_a_leaf_department_and_to_everyone() {
     )));
     let support = send_notice(
         &client,
-        SendRequest::new(AGENT_ID, single).dept_id_list([6]),
+        SendRequest::new(single)
+            .agent_id(AGENT_ID)
+            .dept_id_list([6]),
     )
     .await;
     assert_eq!(
@@ -170,7 +173,11 @@ async fn action_card_notices_to_a_leaf_department_and_to_everyone() {
             ActionCardButton::new("No", "https://example.com/n"),
         ],
     )));
-    let everyone = send_notice(&client, SendRequest::new(AGENT_ID, multi).to_all_user(true)).await;
+    let everyone = send_notice(
+        &client,
+        SendRequest::new(multi).agent_id(AGENT_ID).to_all_user(true),
+    )
+    .await;
     let all = task_deliveries(&fake, everyone);
     assert_eq!(all.len(), 12, "the demo org has 12 people");
     assert_eq!(all[0].userid, "manager4220");
@@ -189,14 +196,16 @@ async fn progress_advances_per_poll_until_done() {
     let api = api.work_notice();
     let task_id = send_notice(
         &client,
-        SendRequest::new(AGENT_ID, text("progress")).userid_list(["carol"]),
+        SendRequest::new(text("progress"))
+            .agent_id(AGENT_ID)
+            .userid_list(["carol"]),
     )
     .await;
 
     let mut seen = Vec::new();
     loop {
         let progress = api
-            .get_send_progress(GetSendProgressRequest::new(AGENT_ID, task_id))
+            .get_send_progress(GetSendProgressRequest::new(task_id).agent_id(AGENT_ID))
             .await
             .expect("getsendprogress succeeds")
             .progress
@@ -212,7 +221,7 @@ async fn progress_advances_per_poll_until_done() {
     }
     assert_eq!(seen, [(50, 1), (100, 2)]);
     let again = api
-        .get_send_progress(GetSendProgressRequest::new(AGENT_ID, task_id))
+        .get_send_progress(GetSendProgressRequest::new(task_id).agent_id(AGENT_ID))
         .await
         .unwrap()
         .progress
@@ -223,11 +232,11 @@ async fn progress_advances_per_poll_until_done() {
     );
 
     let unknown = api
-        .get_send_progress(GetSendProgressRequest::new(AGENT_ID, task_id + 1))
+        .get_send_progress(GetSendProgressRequest::new(task_id + 1).agent_id(AGENT_ID))
         .await;
     assert_eq!(errcode(unknown), 40035);
     let other_agent = api
-        .get_send_progress(GetSendProgressRequest::new(AGENT_ID + 1, task_id))
+        .get_send_progress(GetSendProgressRequest::new(task_id).agent_id(AGENT_ID + 1))
         .await;
     assert_eq!(
         other_agent.unwrap_err().code(),
@@ -242,7 +251,8 @@ async fn send_result_lists_unread_read_and_invalid_receivers() {
     let api = api.work_notice();
     let task_id = send_notice(
         &client,
-        SendRequest::new(AGENT_ID, text("results"))
+        SendRequest::new(text("results"))
+            .agent_id(AGENT_ID)
             .userid_list(["frank", "nobody", "heidi", "ghost"])
             .dept_id_list([6, 999]),
     )
@@ -253,7 +263,7 @@ async fn send_result_lists_unread_read_and_invalid_receivers() {
     );
 
     let result = api
-        .get_send_result(GetSendResultRequest::new(AGENT_ID, task_id))
+        .get_send_result(GetSendResultRequest::new(task_id).agent_id(AGENT_ID))
         .await
         .unwrap()
         .send_result
@@ -282,7 +292,7 @@ async fn send_result_lists_unread_read_and_invalid_receivers() {
         );
     });
     let result = api
-        .get_send_result(GetSendResultRequest::new(AGENT_ID, task_id))
+        .get_send_result(GetSendResultRequest::new(task_id).agent_id(AGENT_ID))
         .await
         .unwrap()
         .send_result
@@ -291,7 +301,7 @@ async fn send_result_lists_unread_read_and_invalid_receivers() {
     assert_eq!(result.unread_user_id_list, ["frank", "ken"]);
 
     let unknown = api
-        .get_send_result(GetSendResultRequest::new(AGENT_ID, 12345))
+        .get_send_result(GetSendResultRequest::new(12345).agent_id(AGENT_ID))
         .await;
     assert_eq!(errcode(unknown), 40035);
 }
@@ -301,7 +311,8 @@ async fn only_invalid_receivers_is_accepted_with_nobody_reached() {
     let (fake, client) = start().await;
     let task_id = send_notice(
         &client,
-        SendRequest::new(AGENT_ID, text("void"))
+        SendRequest::new(text("void"))
+            .agent_id(AGENT_ID)
             .userid_list(["nobody"])
             .dept_id_list([404]),
     )
@@ -310,7 +321,7 @@ async fn only_invalid_receivers_is_accepted_with_nobody_reached() {
     let result = client
         .message()
         .work_notice()
-        .get_send_result(GetSendResultRequest::new(AGENT_ID, task_id))
+        .get_send_result(GetSendResultRequest::new(task_id).agent_id(AGENT_ID))
         .await
         .unwrap()
         .send_result
@@ -326,22 +337,36 @@ async fn send_without_receivers_or_with_a_bad_agent_is_rejected() {
     let api = client.message();
     let api = api.work_notice();
 
-    let nobody = api.send(SendRequest::new(AGENT_ID, text("to whom?"))).await;
+    let nobody = api
+        .send(SendRequest::new(text("to whom?")).agent_id(AGENT_ID))
+        .await;
     assert_eq!(errcode(nobody), 40035);
     let not_all = api
-        .send(SendRequest::new(AGENT_ID, text("to whom?")).to_all_user(false))
+        .send(
+            SendRequest::new(text("to whom?"))
+                .agent_id(AGENT_ID)
+                .to_all_user(false),
+        )
         .await;
     assert_eq!(
         not_all.unwrap_err().code(),
         Some(ErrorCode::MissingOrIllegalParameter)
     );
     let empty_list = api
-        .send(SendRequest::new(AGENT_ID, text("to whom?")).userid_list(Vec::<String>::new()))
+        .send(
+            SendRequest::new(text("to whom?"))
+                .agent_id(AGENT_ID)
+                .userid_list(Vec::<String>::new()),
+        )
         .await;
     assert_eq!(errcode(empty_list), 40035);
 
     let bad_agent = api
-        .send(SendRequest::new(0, text("hi")).userid_list(["alice"]))
+        .send(
+            SendRequest::new(text("hi"))
+                .agent_id(0)
+                .userid_list(["alice"]),
+        )
         .await;
     assert_eq!(
         bad_agent.unwrap_err().code(),
@@ -349,7 +374,11 @@ async fn send_without_receivers_or_with_a_bad_agent_is_rejected() {
     );
 
     let huge = api
-        .send(SendRequest::new(AGENT_ID, text(&"x".repeat(3000))).userid_list(["alice"]))
+        .send(
+            SendRequest::new(text(&"x".repeat(3000)))
+                .agent_id(AGENT_ID)
+                .userid_list(["alice"]),
+        )
         .await;
     assert_eq!(errcode(huge), 40035);
 
@@ -362,12 +391,16 @@ async fn same_content_to_the_same_user_is_flow_controlled_for_the_day() {
     let (fake, client) = start().await;
     let first = send_notice(
         &client,
-        SendRequest::new(AGENT_ID, text("standup")).userid_list(["alice", "bob"]),
+        SendRequest::new(text("standup"))
+            .agent_id(AGENT_ID)
+            .userid_list(["alice", "bob"]),
     )
     .await;
     let second = send_notice(
         &client,
-        SendRequest::new(AGENT_ID, text("standup")).userid_list(["bob", "carol"]),
+        SendRequest::new(text("standup"))
+            .agent_id(AGENT_ID)
+            .userid_list(["bob", "carol"]),
     )
     .await;
     assert_ne!(first, second);
@@ -378,7 +411,7 @@ async fn same_content_to_the_same_user_is_flow_controlled_for_the_day() {
     let result = client
         .message()
         .work_notice()
-        .get_send_result(GetSendResultRequest::new(AGENT_ID, second))
+        .get_send_result(GetSendResultRequest::new(second).agent_id(AGENT_ID))
         .await
         .unwrap()
         .send_result
@@ -392,14 +425,18 @@ async fn same_content_to_the_same_user_is_flow_controlled_for_the_day() {
     // Other content, or the next day, goes through.
     let other = send_notice(
         &client,
-        SendRequest::new(AGENT_ID, text("retro")).userid_list(["bob"]),
+        SendRequest::new(text("retro"))
+            .agent_id(AGENT_ID)
+            .userid_list(["bob"]),
     )
     .await;
     assert_eq!(userids(&task_deliveries(&fake, other)), ["bob"]);
     fake.handle().with_state(|s| s.next_day());
     let tomorrow = send_notice(
         &client,
-        SendRequest::new(AGENT_ID, text("standup")).userid_list(["bob"]),
+        SendRequest::new(text("standup"))
+            .agent_id(AGENT_ID)
+            .userid_list(["bob"]),
     )
     .await;
     assert_eq!(userids(&task_deliveries(&fake, tomorrow)), ["bob"]);
@@ -412,14 +449,20 @@ async fn send_to_all_is_limited_to_three_a_day() {
     for day_message in ["one", "two", "three"] {
         send_notice(
             &client,
-            SendRequest::new(AGENT_ID, text(day_message)).to_all_user(true),
+            SendRequest::new(text(day_message))
+                .agent_id(AGENT_ID)
+                .to_all_user(true),
         )
         .await;
     }
     let fourth = client
         .message()
         .work_notice()
-        .send(SendRequest::new(AGENT_ID, text("four")).to_all_user(true))
+        .send(
+            SendRequest::new(text("four"))
+                .agent_id(AGENT_ID)
+                .to_all_user(true),
+        )
         .await;
     assert_eq!(
         fourth.unwrap_err().code(),
@@ -430,7 +473,9 @@ async fn send_to_all_is_limited_to_three_a_day() {
     fake.handle().with_state(|s| s.next_day());
     send_notice(
         &client,
-        SendRequest::new(AGENT_ID, text("four")).to_all_user(true),
+        SendRequest::new(text("four"))
+            .agent_id(AGENT_ID)
+            .to_all_user(true),
     )
     .await;
     assert_eq!(fake.handle().deliveries().len(), 48);
@@ -443,16 +488,20 @@ async fn recall_marks_deliveries_recalled_once() {
     let api = api.work_notice();
     let recalled = send_notice(
         &client,
-        SendRequest::new(AGENT_ID, text("oops")).dept_id_list([3]),
+        SendRequest::new(text("oops"))
+            .agent_id(AGENT_ID)
+            .dept_id_list([3]),
     )
     .await;
     let kept = send_notice(
         &client,
-        SendRequest::new(AGENT_ID, text("fine")).userid_list(["frank"]),
+        SendRequest::new(text("fine"))
+            .agent_id(AGENT_ID)
+            .userid_list(["frank"]),
     )
     .await;
 
-    api.recall(RecallRequest::new(AGENT_ID, recalled))
+    api.recall(RecallRequest::new(recalled).agent_id(AGENT_ID))
         .await
         .expect("recall succeeds");
     let gone = task_deliveries(&fake, recalled);
@@ -467,14 +516,18 @@ async fn recall_marks_deliveries_recalled_once() {
             .with_state(|s| s.notice(recalled).unwrap().recalled)
     );
 
-    let twice = api.recall(RecallRequest::new(AGENT_ID, recalled)).await;
+    let twice = api
+        .recall(RecallRequest::new(recalled).agent_id(AGENT_ID))
+        .await;
     assert_eq!(errcode(twice), 400002);
-    let unknown = api.recall(RecallRequest::new(AGENT_ID, 777)).await;
+    let unknown = api.recall(RecallRequest::new(777).agent_id(AGENT_ID)).await;
     assert_eq!(
         unknown.unwrap_err().code(),
         Some(ErrorCode::InvalidParameter)
     );
-    let other_agent = api.recall(RecallRequest::new(AGENT_ID + 1, kept)).await;
+    let other_agent = api
+        .recall(RecallRequest::new(kept).agent_id(AGENT_ID + 1))
+        .await;
     assert_eq!(errcode(other_agent), 400002);
     assert!(task_deliveries(&fake, kept).iter().all(|d| !d.recalled));
     // Recall is not idempotent: the client never repeated it.
@@ -489,7 +542,7 @@ async fn create_chat(client: &Client, name: &str, owner: &str, members: &[&str])
         .create(CreateRequest::new(name, owner, members.iter().copied()))
         .await
         .expect("chat/create succeeds");
-    created.chatid.expect("a chatid")
+    created.chatid
 }
 
 #[tokio::test]
@@ -504,7 +557,7 @@ async fn chat_create_and_get() {
         )
         .await
         .expect("chat/create succeeds");
-    let chatid = created.chatid.expect("a chatid");
+    let chatid = created.chatid;
     assert!(chatid.starts_with("chat"), "{chatid}");
     assert_eq!(chatid.len(), 4 + 32);
     assert!(chatid[4..].chars().all(|c| c.is_ascii_hexdigit()));
@@ -703,7 +756,7 @@ async fn chat_send_delivers_once_to_each_member() {
         ))
         .await
         .expect("chat/send succeeds");
-    let message_id = sent.message_id.expect("a messageId");
+    let message_id = sent.message_id;
     assert!(message_id.starts_with("msg"));
 
     let deliveries = fake.handle().deliveries();
@@ -782,8 +835,7 @@ async fn chat_read_list_pages_by_cursor() {
         ))
         .await
         .unwrap()
-        .message_id
-        .unwrap();
+        .message_id;
     // The id needs percent-encoding in the query; the fake only finds it if it was.
     assert!(
         message_id.contains('+') && message_id.contains('='),
@@ -887,7 +939,9 @@ async fn notices_and_chats_are_told_apart_in_deliveries() {
         .unwrap();
     let task_id = send_notice(
         &client,
-        SendRequest::new(AGENT_ID, text("notice hi")).userid_list(["judy"]),
+        SendRequest::new(text("notice hi"))
+            .agent_id(AGENT_ID)
+            .userid_list(["judy"]),
     )
     .await;
 
@@ -897,7 +951,7 @@ async fn notices_and_chats_are_told_apart_in_deliveries() {
         judy[0].channel,
         Channel::Chat {
             chatid,
-            message_id: sent.message_id.unwrap()
+            message_id: sent.message_id
         }
     );
     assert_eq!(judy[1].channel, Channel::WorkNotice { task_id });

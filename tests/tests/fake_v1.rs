@@ -130,7 +130,7 @@ async fn group(client: &Client) -> (String, String) {
         ))
         .await
         .expect("group/create succeeds");
-    let chatid = created.chatid.expect("the legacy chatid");
+    let chatid = created.chatid;
     (created.open_conversation_id, chatid)
 }
 
@@ -185,7 +185,7 @@ async fn a_group_and_a_scene_group_live_from_creation_to_disbanding() {
         .management_options(ImSceneGroupManagementOptions::new().searchable(1));
     let scene = im.create_scene_group(create.clone()).await.unwrap();
     let scene_cid = scene.open_conversation_id.clone();
-    let scene_chatid = scene.chat_id.clone().expect("a chat id");
+    let scene_chatid = scene.chat_id.clone();
     assert_ne!(scene_cid, cid);
     assert_eq!(members(&fake, &scene_cid), ["alice", "bob"]);
     let again = im.create_scene_group(create).await.unwrap();
@@ -383,13 +383,13 @@ async fn robot_messages_share_the_delivery_log_with_classic_messages_and_recall_
         .message()
         .work_notice()
         .send(
-            NoticeSendRequest::new(AGENT_ID, TextContent::new("classic notice"))
+            NoticeSendRequest::new(TextContent::new("classic notice"))
+                .agent_id(AGENT_ID)
                 .userid_list(["bob"]),
         )
         .await
         .unwrap()
-        .task_id
-        .expect("a task id");
+        .task_id;
     let chat_message = client
         .chat()
         .send(ChatSendRequest::new(
@@ -398,8 +398,7 @@ async fn robot_messages_share_the_delivery_log_with_classic_messages_and_recall_
         ))
         .await
         .unwrap()
-        .message_id
-        .expect("a message id");
+        .message_id;
 
     // The robot: a markdown and an action card into the group, a one-to-one batch send.
     let robot = client.robot();
@@ -1463,14 +1462,14 @@ async fn classic_and_v1_calls_share_one_token() {
             .tasks()
             .create(TodoCreateRequest::new(alice, "One token")),
     );
-    assert_eq!(user.unwrap().name.as_deref(), Some("Bob Li"));
+    assert_eq!(user.unwrap().name.as_str(), "Bob Li");
     let group = group.unwrap();
     todo.unwrap();
     // Then one after the other, in both generations, into the same group.
     client
         .chat()
         .send(ChatSendRequest::new(
-            group.chatid.clone().unwrap(),
+            group.chatid.clone(),
             TextContent::new("classic"),
         ))
         .await

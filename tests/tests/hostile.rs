@@ -1032,10 +1032,17 @@ fn user_v2(body: &str) -> Result<GetV2Response, Error> {
     GetV2Request::decode_output(200, body.as_bytes())
 }
 
-/// `result` given as JSON text (so numbers can be spelled any way).
+/// `result` given as JSON text (so numbers can be spelled any way), after the fields every
+/// answer carries (`userid` and `name` are required).
 fn user_v2_result(result: &str) -> Result<GetV2Response, Error> {
+    let rest = result.trim_start().strip_prefix('{').unwrap_or(result);
+    let separator = if rest.trim_start().starts_with('}') {
+        ""
+    } else {
+        ","
+    };
     user_v2(&format!(
-        r#"{{"errcode":0,"errmsg":"ok","result":{result}}}"#
+        r#"{{"errcode":0,"errmsg":"ok","result":{{"userid":"u1","name":"Ann"{separator}{rest}}}"#
     ))
 }
 
@@ -1062,7 +1069,9 @@ fn null_and_absent_lists_decode_as_empty() {
         );
     }
     // Exactly the brief's body.
-    let user = user_v2(r#"{"errcode":0,"result":{"dept_id_list":null}}"#).unwrap();
+    let user =
+        user_v2(r#"{"errcode":0,"result":{"userid":"u1","name":"Ann","dept_id_list":null}}"#)
+            .unwrap();
     assert_eq!(user.dept_id_list, Vec::<i64>::new());
 }
 
@@ -1101,7 +1110,7 @@ fn booleans_and_numbers_spelled_as_text_decode() {
         matches!(&err, Error::Api(api) if api.errcode == 40014),
         "{err:?}"
     );
-    assert!(user_v2(r#"{"errcode":"0","result":{"userid":"u1"}}"#).is_ok());
+    assert!(user_v2(r#"{"errcode":"0","result":{"userid":"u1","name":"Ann"}}"#).is_ok());
 }
 
 /// `value` with every node for which `replace` says so replaced, depth first.
@@ -1353,7 +1362,7 @@ fn number_list(bytes: usize) -> (String, usize) {
 fn a_five_megabyte_list_decodes_and_a_bad_last_element_is_named() {
     let (list, count) = number_list(5 << 20);
     let body = format!(
-        r#"{{"errcode":0,"errmsg":"ok","result":{{"userid":"u1","dept_id_list":{list}}}}}"#
+        r#"{{"errcode":0,"errmsg":"ok","result":{{"userid":"u1","name":"Ann","dept_id_list":{list}}}}}"#
     );
     let started = Instant::now();
     let user = user_v2(&body).expect("a 5 MB list decodes");
@@ -1418,7 +1427,7 @@ fn ten_thousand_levels_of_nesting_are_an_error_not_a_stack_overflow() {
             format!(r#"{{"errcode":0,"result":{{"dept_id_list":{deep}}}}}"#),
             format!(r#"{{"errcode":0,"result":{{"extension_i18n":{deep}}}}}"#),
             format!(
-                r#"{{"errcode":0,"result":{{"extension":{}}}}}"#,
+                r#"{{"errcode":0,"result":{{"userid":"u1","name":"Ann","extension":{}}}}}"#,
                 json!(deep)
             ),
             format!(r#"{{"errcode":0,"errmsg":{deep}}}"#),
@@ -1452,7 +1461,7 @@ fn ten_thousand_levels_of_nesting_are_an_error_not_a_stack_overflow() {
             // 10,000 levels inside `extension` (a string holding JSON): not parsed past the
             // limit; the text is kept as it is, or rejected.
             let deep_text = format!(
-                r#"{{"errcode":0,"result":{{"extension":{}}}}}"#,
+                r#"{{"errcode":0,"result":{{"userid":"u1","name":"Ann","extension":{}}}}}"#,
                 json!(closed)
             );
             match user_v2(&deep_text) {
@@ -1687,7 +1696,8 @@ async fn csv_list_elements_are_joined_verbatim_and_a_comma_inside_one_splits_it(
         .message()
         .work_notice()
         .send(
-            NoticeSendRequest::new(4_294_967_396, TextContent::new(text.clone()))
+            NoticeSendRequest::new(TextContent::new(text.clone()))
+                .agent_id(4_294_967_396)
                 .userid_list(ids)
                 .dept_id_list([1, 9_007_199_254_740_993]),
         )

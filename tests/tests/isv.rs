@@ -92,7 +92,11 @@ async fn run_calls(isv: &IsvClient, handle: &FakeHandle, calls: usize) {
                     client
                         .message()
                         .work_notice()
-                        .send(SendRequest::new(agent_id, text("hello")).userid_list(["alice"]))
+                        .send(
+                            SendRequest::new(text("hello"))
+                                .agent_id(agent_id)
+                                .userid_list(["alice"]),
+                        )
                         .await
                         .map(|_| ())
                 } else {

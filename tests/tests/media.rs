@@ -35,7 +35,7 @@ async fn upload_sends_a_multipart_body_and_decodes_the_example() {
         ))
         .await
         .unwrap();
-    assert_eq!(answer.media_id.as_deref(), Some("@lADPDetfXH_Pn30gzQJY"));
+    assert_eq!(answer.media_id.as_str(), "@lADPDetfXH_Pn30gzQJY");
     assert_eq!(answer.type_, Some(MediaType::Image));
     assert_eq!(answer.created_at, Some(1_605_863_153_573));
 
@@ -128,7 +128,7 @@ async fn the_fake_stores_uploads_and_serves_them_back() {
         ))
         .await
         .unwrap();
-    let media_id = uploaded.media_id.expect("a media id");
+    let media_id = uploaded.media_id;
     let stored = fake
         .handle()
         .with_state(|s| s.media.get(&media_id).cloned())

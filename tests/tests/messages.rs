@@ -43,7 +43,9 @@ async fn sent_msg(msg: impl Into<Message>) -> serde_json::Value {
     let h = support::harness().await;
     support::expect_example(&h.server, "POST", SEND_PATH, "message/work_notice", "send").await;
 
-    let request = SendRequest::new(AGENT_ID, msg).userid_list(["user123", "manager4220"]);
+    let request = SendRequest::new(msg)
+        .agent_id(AGENT_ID)
+        .userid_list(["user123", "manager4220"]);
     let answer = h
         .client
         .message()
@@ -51,7 +53,7 @@ async fn sent_msg(msg: impl Into<Message>) -> serde_json::Value {
         .send(request)
         .await
         .expect("send succeeds");
-    assert_eq!(answer.task_id, Some(TASK_ID));
+    assert_eq!(answer.task_id, TASK_ID);
 
     assert!(support::single_query(&h.server, SEND_PATH).await.is_empty());
     let mut body = support::single_json_body(&h.server, SEND_PATH).await;
@@ -76,7 +78,8 @@ async fn send_posts_every_field_and_decodes_the_task_id() {
     let h = support::harness().await;
     support::expect_example(&h.server, "POST", SEND_PATH, "message/work_notice", "send").await;
 
-    let request = SendRequest::new(AGENT_ID, TextContent::new("月度报告已生成"))
+    let request = SendRequest::new(TextContent::new("月度报告已生成"))
+        .agent_id(AGENT_ID)
         .userid_list(["user123", "user456"])
         .dept_id_list([123, 345, 9_007_199_254_740_993])
         .to_all_user(false)
@@ -104,7 +107,7 @@ async fn send_posts_every_field_and_decodes_the_task_id() {
     assert!(support::single_query(&h.server, SEND_PATH).await.is_empty());
 
     // {"errcode":0,"task_id":256271667526,"request_id":"4jzllmte0wau"}
-    assert_eq!(answer.task_id, Some(256_271_667_526));
+    assert_eq!(answer.task_id, 256_271_667_526);
 }
 
 #[tokio::test]
@@ -112,7 +115,9 @@ async fn send_with_only_required_fields_omits_the_optional_ones() {
     let h = support::harness().await;
     support::expect_example(&h.server, "POST", SEND_PATH, "message/work_notice", "send").await;
 
-    let request = SendRequest::new(AGENT_ID, TextContent::new("hi")).to_all_user(true);
+    let request = SendRequest::new(TextContent::new("hi"))
+        .agent_id(AGENT_ID)
+        .to_all_user(true);
     h.client
         .message()
         .work_notice()
@@ -136,13 +141,15 @@ async fn send_reports_the_request_id_of_the_envelope() {
     let h = support::harness().await;
     support::expect_example(&h.server, "POST", SEND_PATH, "message/work_notice", "send").await;
 
-    let request = SendRequest::new(AGENT_ID, TextContent::new("hi")).userid_list(["user123"]);
+    let request = SendRequest::new(TextContent::new("hi"))
+        .agent_id(AGENT_ID)
+        .userid_list(["user123"]);
     let response = h
         .client
         .send_with_meta(request)
         .await
         .expect("send succeeds");
-    assert_eq!(response.data.task_id, Some(TASK_ID));
+    assert_eq!(response.data.task_id, TASK_ID);
     assert_eq!(response.request_id.as_deref(), Some("4jzllmte0wau"));
     assert_eq!(response.http_status, 200);
 }
@@ -163,7 +170,7 @@ async fn get_send_progress_posts_agent_and_task_and_decodes_the_progress() {
         .client
         .message()
         .work_notice()
-        .get_send_progress(GetSendProgressRequest::new(AGENT_ID, TASK_ID))
+        .get_send_progress(GetSendProgressRequest::new(TASK_ID).agent_id(AGENT_ID))
         .await
         .expect("get_send_progress succeeds");
 
@@ -197,7 +204,7 @@ async fn get_send_result_posts_agent_and_task_and_decodes_the_lists() {
         .client
         .message()
         .work_notice()
-        .get_send_result(GetSendResultRequest::new(AGENT_ID, TASK_ID))
+        .get_send_result(GetSendResultRequest::new(TASK_ID).agent_id(AGENT_ID))
         .await
         .expect("get_send_result succeeds");
 
@@ -238,7 +245,7 @@ async fn get_send_result_decodes_flow_control_entries() {
         .client
         .message()
         .work_notice()
-        .get_send_result(GetSendResultRequest::new(AGENT_ID, TASK_ID))
+        .get_send_result(GetSendResultRequest::new(TASK_ID).agent_id(AGENT_ID))
         .await
         .expect("get_send_result succeeds");
     let result = answer.send_result.expect("send_result is present");
@@ -268,7 +275,7 @@ async fn recall_posts_msg_task_id_and_succeeds() {
     h.client
         .message()
         .work_notice()
-        .recall(RecallRequest::new(AGENT_ID, TASK_ID))
+        .recall(RecallRequest::new(TASK_ID).agent_id(AGENT_ID))
         .await
         .expect("recall succeeds");
 
@@ -555,4 +562,35 @@ async fn get_token_sends_appkey_and_appsecret_without_a_token() {
         ]
     );
     assert!(query.iter().all(|(name, _)| name != "access_token"));
+}
+
+/// `task_id` is declared required: an answer without it is a decode error that names the
+/// field (and says the send was processed), while an error answer without it stays the API
+/// error it is.
+#[tokio::test]
+async fn an_answer_without_its_required_task_id_is_a_decode_error_naming_it() {
+    let answer_with = |body: serde_json::Value| async move {
+        let h = support::harness().await;
+        Mock::given(method("POST"))
+            .and(path(SEND_PATH))
+            .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(body))
+            .mount(&h.server)
+            .await;
+        let request = SendRequest::new(TextContent::new("hi"))
+            .agent_id(AGENT_ID)
+            .userid_list(["u1"]);
+        h.client.message().work_notice().send(request).await
+    };
+    match answer_with(json!({"errcode": 0, "errmsg": "ok", "request_id": "r1"})).await {
+        Err(dingtalk_api::Error::Decode(decode)) => {
+            let text = decode.to_string();
+            assert!(text.contains("task_id"), "{text}");
+            assert!(text.contains("do not send it again"), "{text}");
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    match answer_with(json!({"errcode": 40035, "errmsg": "缺少参数"})).await {
+        Err(dingtalk_api::Error::Api(api)) => assert_eq!(api.code().code(), 40035),
+        other => panic!("expected the API error, got {other:?}"),
+    }
 }

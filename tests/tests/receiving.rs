@@ -121,13 +121,13 @@ async fn registered_http_callbacks_receive_the_events_api_calls_cause() {
         .create_v2(CreateV2Request::new("New Hire", "13900000077", [1]).userid("newhire"))
         .await
         .expect("the user is created");
-    assert_eq!(created.userid.as_deref(), Some("newhire"));
+    assert_eq!(created.userid.as_str(), "newhire");
     let chat = client
         .chat()
         .create(ChatCreateRequest::new("Launch", "alice", ["alice", "bob"]))
         .await
         .expect("a chat");
-    let chatid = chat.chatid.expect("a chatid");
+    let chatid = chat.chatid;
     client
         .chat()
         .update(

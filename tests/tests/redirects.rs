@@ -149,7 +149,11 @@ async fn a_redirected_send_is_never_delivered_elsewhere_nor_repeated() {
         let err = client_for(&dingtalk)
             .message()
             .work_notice()
-            .send(SendRequest::new(7, TextContent::new(NOTICE_TEXT)).userid_list(["u1"]))
+            .send(
+                SendRequest::new(TextContent::new(NOTICE_TEXT))
+                    .agent_id(7)
+                    .userid_list(["u1"]),
+            )
             .await
             .expect_err("a redirected send is not a success");
         let case = format!("POST {NOTICE_SEND} answered {status}");
@@ -228,7 +232,11 @@ async fn a_callers_redirect_following_client_is_refused_and_shows_the_consequenc
     let err = client
         .message()
         .work_notice()
-        .send(SendRequest::new(7, TextContent::new(NOTICE_TEXT)).userid_list(["u1"]))
+        .send(
+            SendRequest::new(TextContent::new(NOTICE_TEXT))
+                .agent_id(7)
+                .userid_list(["u1"]),
+        )
         .await
         .expect_err("the other host's \"success\" is refused");
     let redirect = redirect_of(&err);
@@ -265,7 +273,11 @@ async fn a_callers_redirect_following_client_is_refused_and_shows_the_consequenc
     let err = client
         .message()
         .work_notice()
-        .send(SendRequest::new(7, TextContent::new(NOTICE_TEXT)).userid_list(["u1"]))
+        .send(
+            SendRequest::new(TextContent::new(NOTICE_TEXT))
+                .agent_id(7)
+                .userid_list(["u1"]),
+        )
         .await
         .expect_err("redirected");
     assert!(!redirect_of(&err).followed);

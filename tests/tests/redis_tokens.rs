@@ -182,7 +182,7 @@ async fn get_user(client: &Client) {
         .get_v2(GetV2Request::new("u1"))
         .await
         .expect("get_v2 succeeds");
-    assert_eq!(user.userid.as_deref(), Some("u1"));
+    assert_eq!(user.userid.as_str(), "u1");
 }
 
 /// `calls` concurrent get_v2 calls, each in its own task, alternating over `clients`.

@@ -61,7 +61,7 @@ async fn fifty_concurrent_calls_on_a_cold_client_fetch_one_token() {
     });
     for call in futures::future::join_all(calls).await {
         let user = call.expect("task ran").expect("call succeeded");
-        assert_eq!(user.name.as_deref(), Some("Ann"));
+        assert_eq!(user.name.as_str(), "Ann");
     }
     assert_eq!(token_calls(&server).await, 1);
 }
@@ -139,7 +139,7 @@ async fn a_rejected_token_is_refreshed_once_and_the_call_retried_once() {
         .get_v2(GetV2Request::new("u1"))
         .await
         .expect("the retry with a fresh token succeeds");
-    assert_eq!(user.userid.as_deref(), Some("u1"));
+    assert_eq!(user.userid.as_str(), "u1");
     assert_eq!(token_calls(&server).await, 2);
     assert_eq!(support::requests_to(&server, GET_V2).await.len(), 2);
 }
@@ -265,7 +265,7 @@ async fn numbers_and_booleans_sent_as_strings_decode_into_typed_fields() {
     Mock::given(path(GET_V2))
         .respond_with(ResponseTemplate::new(200).set_body_string(
             r#"{"errcode":"0","errmsg":"ok","result":{
-                "userid":"u1","active":"true","admin":"false","boss":0,"hired_date":"1597573616828",
+                "userid":"u1","name":"Ann","active":"true","admin":"false","boss":0,"hired_date":"1597573616828",
                 "dept_id_list":["2","3"],"dept_order_list":[{"dept_id":"2","order":"176318668975061512"}],
                 "role_list":null,"mobile":18600000000}}"#,
         ))
@@ -318,7 +318,7 @@ async fn send_with_meta_returns_the_request_id() {
         .unwrap();
     assert_eq!(response.request_id.as_deref(), Some("req-1"));
     assert_eq!(response.http_status, 200);
-    assert_eq!(response.data.userid.as_deref(), Some("u1"));
+    assert_eq!(response.data.userid.as_str(), "u1");
 }
 
 #[tokio::test]

@@ -109,7 +109,7 @@ async fn create_group_posts_camel_case_settings_and_decodes_both_ids() {
         .await
         .expect("group/create succeeds");
     assert_eq!(answer.open_conversation_id, "14da****2760");
-    assert_eq!(answer.chatid.as_deref(), Some("chatxxxx"));
+    assert_eq!(answer.chatid.as_str(), "chatxxxx");
     assert_eq!(answer.conversation_tag, Some(2));
 
     assert_eq!(
@@ -209,7 +209,7 @@ async fn create_scene_group_is_snake_case_on_the_wire_both_ways() {
         .await
         .expect("sceneGroup/create succeeds");
     assert_eq!(answer.open_conversation_id, "cidxxxxxx==");
-    assert_eq!(answer.chat_id.as_deref(), Some("chatxxxxxx"));
+    assert_eq!(answer.chat_id.as_str(), "chatxxxxxx");
 
     assert_eq!(
         posted_body(&server, SCENE_CREATE_PATH).await,

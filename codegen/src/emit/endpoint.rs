@@ -20,6 +20,16 @@ pub fn endpoint(
     file: &SpecFile,
     endpoint: &Endpoint,
 ) -> EmittedEndpoint {
+    // A parameter the client can fill is optional in Rust (no `new()` argument, a setter);
+    // `fill_client_defaults` makes it present before anything is sent.
+    let defaulted;
+    let endpoint = if endpoint.params.iter().any(|p| p.client_default.is_some()) {
+        defaulted = client_defaults_optional(endpoint);
+        &defaulted
+    } else {
+        endpoint
+    };
+    let fill_defaults = fill_client_defaults(endpoint);
     let base = naming::type_name(&endpoint.name);
     let request_name = format!("{base}Request");
     let response_name = format!("{base}Response");
@@ -215,6 +225,7 @@ pub fn endpoint(
             #query
             #headers
             #user_token
+            #fill_defaults
             #body
             #write_multipart
             #decode
@@ -549,6 +560,62 @@ fn has_secret(fields: &[Field]) -> bool {
     })
 }
 
+/// `endpoint` with its client-defaulted parameters optional, their docs saying where an
+/// unset value comes from.
+fn client_defaults_optional(endpoint: &Endpoint) -> Endpoint {
+    let mut endpoint = endpoint.clone();
+    for param in &mut endpoint.params {
+        if let Some(default) = param.client_default {
+            param.required = false;
+            let from = match default {
+                ClientDefault::AgentId => "`ClientBuilder::agent_id`",
+            };
+            param.doc = format!(
+                "{} Unset: the client's default ({from}); a call with neither is refused before anything is sent.",
+                param.doc.trim_end()
+            );
+        }
+    }
+    endpoint
+}
+
+/// `Endpoint::fill_client_defaults` for a request with client-defaulted parameters.
+fn fill_client_defaults(endpoint: &Endpoint) -> TokenStream {
+    let fills: Vec<TokenStream> = endpoint
+        .params
+        .iter()
+        .filter_map(|param| {
+            let default = param.client_default?;
+            let name = naming::field_name(&param.wire);
+            let field = ident(&name);
+            let source = match default {
+                ClientDefault::AgentId => quote! { defaults.agent_id },
+            };
+            let setting = default.key();
+            Some(quote! {
+                if self.#field.is_none() {
+                    self.#field = #source;
+                }
+                if self.#field.is_none() {
+                    return Err(crate::endpoint::MissingDefault { param: #name, setting: #setting });
+                }
+            })
+        })
+        .collect();
+    if fills.is_empty() {
+        return quote! {};
+    }
+    quote! {
+        fn fill_client_defaults(
+            &mut self,
+            defaults: &crate::endpoint::ClientDefaults,
+        ) -> Result<(), crate::endpoint::MissingDefault> {
+            #(#fills)*
+            Ok(())
+        }
+    }
+}
+
 /// The request's fields: the spec's parameters, after the user's token for `auth: user_token`
 /// (a field of the request, so a call cannot be made without one; never serialised).
 fn request_params(endpoint: &Endpoint) -> std::borrow::Cow<'_, [Field]> {
@@ -566,6 +633,7 @@ fn request_params(endpoint: &Endpoint) -> std::borrow::Cow<'_, [Field]> {
         aliases: Vec::new(),
         secret: true,
         flatten: false,
+        client_default: None,
     };
     let mut params = vec![token];
     params.extend(endpoint.params.iter().cloned());

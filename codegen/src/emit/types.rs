@@ -281,6 +281,16 @@ impl Emitter<'_> {
         if dir.de {
             derives.push(quote! { serde::Deserialize });
         }
+        // An answer can be made by hand (`Default`, then set its public fields), so code that
+        // consumes it is testable without a server; `#[non_exhaustive]` still forbids struct
+        // literals, so new fields stay non-breaking.
+        // (Not with a required user token: an empty token is no value to hand out.)
+        let holds_token = fields
+            .iter()
+            .any(|f| f.required && matches!(f.shape, FieldShape::Type(TypeExpr::UserToken)));
+        if dir.de && !dir.builder && !holds_token {
+            derives.push(quote! { Default });
+        }
         let doc = doc_attrs(doc);
         let constructor = if dir.builder {
             let mut new_doc = if required_args.is_empty() {

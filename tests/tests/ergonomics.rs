@@ -1,0 +1,126 @@
+//! What a user's own code gets from the generated types beyond the wire: a client-wide agent
+//! id, answers a unit test can build by hand, and plain fields for what DingTalk always
+//! returns.
+
+mod support;
+
+use dingtalk_api::contact::user::GetV2Response;
+use dingtalk_api::message::work_notice::{GetSendProgressRequest, SendRequest};
+use dingtalk_api::types::message::TextContent;
+use dingtalk_api::{Client, Error};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SEND_PATH: &str = "/topapi/message/corpconversation/asyncsend_v2";
+const PROGRESS_PATH: &str = "/topapi/message/corpconversation/getsendprogress";
+
+async fn mount_send(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path(SEND_PATH))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"errcode": 0, "errmsg": "ok", "task_id": 7, "request_id": "r"}),
+            ),
+        )
+        .mount(server)
+        .await;
+}
+
+fn client_with_agent(server: &MockServer, agent_id: i64) -> Client {
+    Client::builder(support::APP_KEY, support::APP_SECRET)
+        .base_url(server.uri())
+        .agent_id(agent_id)
+        .build()
+        .expect("client builds")
+}
+
+#[tokio::test]
+async fn the_builders_agent_id_fills_every_request_that_leaves_it_unset() {
+    let h = support::harness().await;
+    mount_send(&h.server).await;
+    Mock::given(method("POST"))
+        .and(path(PROGRESS_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"errcode": 0, "progress": {"progress_in_percent": 100, "status": 2}}),
+        ))
+        .mount(&h.server)
+        .await;
+    let client = client_with_agent(&h.server, 4_294_967_396);
+    let notices = client.message().work_notice();
+    let sent = notices
+        .send(SendRequest::new(TextContent::new("hi")).userid_list(["u1"]))
+        .await
+        .expect("sent");
+    notices
+        .get_send_progress(GetSendProgressRequest::new(sent.task_id))
+        .await
+        .expect("progress");
+    let body = support::single_json_body(&h.server, SEND_PATH).await;
+    assert_eq!(body["agent_id"], json!(4_294_967_396i64));
+    let body = support::single_json_body(&h.server, PROGRESS_PATH).await;
+    assert_eq!(body["agent_id"], json!(4_294_967_396i64));
+    assert_eq!(body["task_id"], json!(7));
+}
+
+#[tokio::test]
+async fn a_requests_own_agent_id_wins_over_the_builders() {
+    let h = support::harness().await;
+    mount_send(&h.server).await;
+    let client = client_with_agent(&h.server, 111);
+    client
+        .message()
+        .work_notice()
+        .send(
+            SendRequest::new(TextContent::new("hi"))
+                .agent_id(222)
+                .userid_list(["u1"]),
+        )
+        .await
+        .expect("sent");
+    let body = support::single_json_body(&h.server, SEND_PATH).await;
+    assert_eq!(body["agent_id"], json!(222));
+}
+
+#[tokio::test]
+async fn without_any_agent_id_the_call_is_refused_before_anything_is_sent() {
+    let h = support::harness().await;
+    mount_send(&h.server).await;
+    let refused = h
+        .client
+        .message()
+        .work_notice()
+        .send(SendRequest::new(TextContent::new("hi")).userid_list(["u1"]))
+        .await;
+    match refused {
+        Err(Error::Config(message)) => {
+            assert!(message.contains("agent_id"), "{message}");
+            assert!(message.contains("ClientBuilder::agent_id"), "{message}");
+            assert!(message.contains("nothing was sent"), "{message}");
+        }
+        other => panic!("expected a configuration error, got {other:?}"),
+    }
+    let received = h.server.received_requests().await.unwrap_or_default();
+    assert!(
+        received.is_empty(),
+        "nothing reached the server, not even gettoken: {received:?}"
+    );
+}
+
+/// The kind of function a user writes, tested without any server.
+fn greeting(user: &GetV2Response) -> String {
+    match &user.title {
+        Some(title) => format!("{} ({title})", user.name),
+        None => user.name.clone(),
+    }
+}
+
+#[test]
+fn an_answer_can_be_built_by_hand_for_a_unit_test() {
+    let mut user = GetV2Response::default();
+    user.userid = "u1".into();
+    user.name = "Ann".into();
+    assert_eq!(greeting(&user), "Ann");
+    user.title = Some("CTO".into());
+    assert_eq!(greeting(&user), "Ann (CTO)");
+}
