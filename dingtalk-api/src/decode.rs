@@ -807,14 +807,14 @@ impl<'de> Deserializer<'de> for Intercept<'_, 'de> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> serde_json::Result<V::Value> {
-        let seen = self.seen.map(|seen| {
+        let mut seen = self.seen;
+        if let Some(seen) = seen.as_deref_mut() {
             seen.intercepted = true;
             // A struct that declares a status field of its own: the careful way reads it.
             if fields.iter().any(|field| STATUS_KEYS.contains(field)) {
                 seen.odd = true;
             }
-            seen
-        });
+        }
         let visitor = InterceptVisitor {
             visitor,
             seen,
