@@ -5,7 +5,7 @@
 //! way while the payload decodes (plain serde_json, no path bookkeeping). Anything unusual
 //! (an errcode, a ban's fields, a value that does not decode, a non-2xx status) goes the
 //! careful way: the status pass (not generic, compiled once), then the payload again, and
-//! a failure names its JSON path by scanning the body ([`crate::json_path`]).
+//! a failure names its JSON path by scanning the body (the private `json_path` module).
 
 use std::fmt;
 use std::marker::PhantomData;

@@ -25,7 +25,7 @@
 //! matter. One `EVALSHA` per call books the next slot and answers how long to wait for it
 //! (0: go now); the caller sleeps that long and sends. A slot further away than the call's
 //! remaining deadline is not booked, and the call fails with
-//! [`Error::DeadlineExceeded`](crate::Error::DeadlineExceeded) at once. Keys expire
+//! [`Error::DeadlineExceeded`] at once. Keys expire
 //! (`PX`) one second after their last booked slot.
 //!
 //! # When Redis is down or slow
