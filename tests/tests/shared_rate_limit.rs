@@ -341,3 +341,50 @@ async fn keys_are_per_app_key_and_endpoint_and_expire() {
         "the key expires soon: PTTL {ttl}"
     );
 }
+
+#[tokio::test]
+async fn a_slot_beyond_the_deadline_is_not_booked_and_the_call_fails_at_once() {
+    let redis = RedisServer::start();
+    let fake = dingtalk_fake::FakeDingTalk::new()
+        .inbox(false)
+        .start()
+        .await
+        .expect("fake starts");
+    let shared = RedisRateLimiter::new(&redis.url()).expect("valid Redis URL");
+    let key = shared.key(fake.app_key(), ENDPOINT);
+    let client = Client::builder(fake.app_key(), fake.app_secret())
+        .base_url(fake.base_url())
+        .rate_limit_for(ENDPOINT, 1)
+        .shared_rate_limit(shared)
+        .retry_policy(RetryPolicy::none().total_deadline(Duration::from_millis(500)))
+        .build()
+        .expect("client builds");
+    let call = || client.contact().user().get_v2(GetV2Request::new("alice"));
+    call().await.expect("the first call has a slot");
+    let raw = redis.raw().await;
+    let get = || {
+        let (key, mut raw) = (key.clone(), raw.clone());
+        async move {
+            redis::cmd("GET")
+                .arg(&key)
+                .query_async::<String>(&mut raw)
+                .await
+                .expect("GET")
+        }
+    };
+    let booked = get().await;
+    // 1/s: the next slot is about a second away, past the 500 ms deadline.
+    let started = Instant::now();
+    let err = call().await.expect_err("no slot within the deadline");
+    assert!(
+        matches!(err, dingtalk_api::Error::DeadlineExceeded { .. }),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(400),
+        "failed at once, not at the deadline: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(get().await, booked, "nothing was booked");
+    assert_eq!(fake.handle().requests_to(ENDPOINT), 1, "nothing was sent");
+}
