@@ -160,7 +160,9 @@ impl Client {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
             #[cfg(feature = "rate-limit")]
-            rate_limit: None,
+            rate_limits: crate::limit::RateLimits::default(),
+            #[cfg(all(feature = "rate-limit", feature = "redis"))]
+            shared_rate_limit: None,
         }
     }
 
@@ -601,9 +603,9 @@ impl Client {
         };
         #[cfg(feature = "rate-limit")]
         if let Some(limiter) = &self.inner.limiter
-            && tokio::time::timeout(remaining(), limiter.until_key_ready(&spec.name))
+            && tokio::time::timeout(remaining(), limiter.until_ready(spec.name, remaining()))
                 .await
-                .is_err()
+                .map_or(true, |ready| ready.is_err())
         {
             return Err(Failure::before_sending(deadline_passed(spec)));
         }
@@ -953,7 +955,9 @@ pub struct ClientBuilder {
     max_response_bytes: u64,
     max_download_bytes: u64,
     #[cfg(feature = "rate-limit")]
-    rate_limit: Option<std::num::NonZeroU32>,
+    rate_limits: crate::limit::RateLimits,
+    #[cfg(all(feature = "rate-limit", feature = "redis"))]
+    shared_rate_limit: Option<Arc<crate::redis_limit::RedisRateLimiter>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -1031,9 +1035,57 @@ impl ClientBuilder {
 
     /// At most `calls_per_second` calls per API (endpoint) from this client, waiting for a
     /// slot instead of running into DingTalk's 90018 (standard plan: 20 per API per app).
+    /// `0`: no default limit (overrides from [`rate_limit_for`](Self::rate_limit_for) still
+    /// apply).
+    ///
+    /// Calls are spaced evenly (no burst), about 1.05 s / `calls_per_second` apart, so that
+    /// `calls_per_second` calls never arrive within one second even when the network delays
+    /// one of them a little more than the next. Waiting counts toward the call's deadline
+    /// ([`RetryPolicy::total_deadline`]); a call whose slot would come after its deadline
+    /// fails with [`Error::DeadlineExceeded`] without being sent. Every retry waits for a
+    /// slot too.
+    ///
+    /// The pace is this process's unless [`shared_rate_limit`](Self::shared_rate_limit)
+    /// shares it with the app's other processes.
     #[cfg(feature = "rate-limit")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rate-limit")))]
     pub fn rate_limit(mut self, calls_per_second: u32) -> Self {
-        self.rate_limit = std::num::NonZeroU32::new(calls_per_second);
+        self.rate_limits.default = std::num::NonZeroU32::new(calls_per_second);
+        self
+    }
+
+    /// At most `calls_per_second` calls to one endpoint, instead of the default of
+    /// [`rate_limit`](Self::rate_limit); `0`: this endpoint is not limited. `endpoint` is the
+    /// endpoint's name as errors and traces show it (`area.group.name`, e.g.
+    /// `contact.user.get_v2`, or `<Request as Endpoint>::SPEC.name`).
+    ///
+    /// ```
+    /// # #[cfg(feature = "contact")]
+    /// # fn demo() -> Result<(), dingtalk_api::Error> {
+    /// let client = dingtalk_api::Client::builder("app key", "app secret")
+    ///     .rate_limit(20)
+    ///     .rate_limit_for("contact.user.get_v2", 10)
+    ///     .build()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "rate-limit")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rate-limit")))]
+    pub fn rate_limit_for(mut self, endpoint: impl Into<String>, calls_per_second: u32) -> Self {
+        self.rate_limits
+            .overrides
+            .insert(endpoint.into(), calls_per_second);
+        self
+    }
+
+    /// Shares the rate limits of [`rate_limit`](Self::rate_limit) and
+    /// [`rate_limit_for`](Self::rate_limit_for) with every process of this app through Redis
+    /// (see [`redis_limit`](crate::redis_limit)). While Redis fails or is slow, each process
+    /// paces itself at the same rates. Building fails if no rate limit is set.
+    #[cfg(all(feature = "rate-limit", feature = "redis"))]
+    #[cfg_attr(docsrs, doc(cfg(all(feature = "rate-limit", feature = "redis"))))]
+    pub fn shared_rate_limit(mut self, limiter: crate::redis_limit::RedisRateLimiter) -> Self {
+        self.shared_rate_limit = Some(Arc::new(limiter));
         self
     }
 
@@ -1115,6 +1167,12 @@ impl ClientBuilder {
             }
             Ok(url)
         };
+        #[cfg(all(feature = "rate-limit", feature = "redis"))]
+        if self.shared_rate_limit.is_some() && !self.rate_limits.any() {
+            return Err(Error::Config(
+                "a shared rate limit needs a rate: call rate_limit or rate_limit_for".into(),
+            ));
+        }
         let base_url = parse("base URL", &self.base_url)?;
         let v1_base_url = parse("v1 base URL", &self.v1_base_url)?;
         let http = match self.http {
@@ -1152,7 +1210,15 @@ impl ClientBuilder {
                 max_response_bytes: self.max_response_bytes,
                 max_download_bytes: self.max_download_bytes,
                 #[cfg(feature = "rate-limit")]
-                limiter: self.rate_limit.map(crate::limit::Limiter::per_second),
+                limiter: self.rate_limits.any().then(|| {
+                    let limiter = crate::limit::Limiter::new(&self.rate_limits);
+                    #[cfg(feature = "redis")]
+                    let limiter = match &self.shared_rate_limit {
+                        Some(shared) => limiter.with_shared(shared.clone(), &self.app_key),
+                        None => limiter,
+                    };
+                    limiter
+                }),
                 app_key: self.app_key,
                 app_secret: self.app_secret,
             }),

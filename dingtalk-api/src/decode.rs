@@ -5,7 +5,7 @@
 //! way while the payload decodes (plain serde_json, no path bookkeeping). Anything unusual
 //! (an errcode, a ban's fields, a value that does not decode, a non-2xx status) goes the
 //! careful way: the status pass (not generic, compiled once), then the payload again, and
-//! a failure names its JSON path by scanning the body ([`crate::json_path`]).
+//! a failure names its JSON path by scanning the body (the private `json_path` module).
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -807,14 +807,14 @@ impl<'de> Deserializer<'de> for Intercept<'_, 'de> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> serde_json::Result<V::Value> {
-        let seen = self.seen.map(|seen| {
+        let mut seen = self.seen;
+        if let Some(seen) = seen.as_deref_mut() {
             seen.intercepted = true;
             // A struct that declares a status field of its own: the careful way reads it.
             if fields.iter().any(|field| STATUS_KEYS.contains(field)) {
                 seen.odd = true;
             }
-            seen
-        });
+        }
         let visitor = InterceptVisitor {
             visitor,
             seen,

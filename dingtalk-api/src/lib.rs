@@ -13,6 +13,9 @@ mod json_path;
 #[cfg(feature = "rate-limit")]
 mod limit;
 pub mod paging;
+#[cfg(all(feature = "redis", feature = "rate-limit"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "redis", feature = "rate-limit"))))]
+pub mod redis_limit;
 #[cfg(feature = "redis")]
 mod redis_link;
 #[cfg(feature = "redis")]

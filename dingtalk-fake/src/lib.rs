@@ -28,6 +28,7 @@ pub mod inbox;
 mod isv;
 pub mod org;
 mod push;
+mod qps;
 mod server;
 mod spec;
 pub mod state;
@@ -69,6 +70,8 @@ pub struct FakeDingTalk {
     inbox: bool,
     /// The ISV suite it serves (see `isv.rs`).
     suite: isv::SuiteConfig,
+    /// DingTalk's per-API quota, if enforced (see [`FakeDingTalk::qps_limit`]).
+    qps_limit: Option<u32>,
 }
 
 impl Default for FakeDingTalk {
@@ -89,6 +92,7 @@ impl FakeDingTalk {
             address: SocketAddr::from(([127, 0, 0, 1], 0)),
             inbox: true,
             suite: isv::SuiteConfig::default(),
+            qps_limit: None,
         }
     }
 
@@ -128,6 +132,16 @@ impl FakeDingTalk {
         self
     }
 
+    /// Enforce DingTalk's per-API QPS quota: at most `calls_per_second` calls per app key
+    /// per endpoint in any sliding second (the standard plan allows 20). The call over it is
+    /// refused with errcode 90018, on v1 routes with HTTP 403
+    /// `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi`; refused calls take no effect and
+    /// are counted ([`FakeHandle::qps_refusals`]). Off by default; `0` turns it off.
+    pub fn qps_limit(mut self, calls_per_second: u32) -> Self {
+        self.qps_limit = (calls_per_second > 0).then_some(calls_per_second);
+        self
+    }
+
     /// Serve the web inbox under `/_inbox/` (on by default; see [`inbox`]).
     pub fn inbox(mut self, on: bool) -> Self {
         self.inbox = on;
@@ -158,6 +172,7 @@ impl FakeDingTalk {
             log_requests: self.log_requests,
             request_counter: Mutex::new(0),
             hits: Mutex::new(std::collections::HashMap::new()),
+            qps: Mutex::new(qps::Qps::new(self.qps_limit)),
             stream: stream.clone(),
             ws_endpoint: format!("ws://{address}{}", stream::CONNECT_PATH),
             push: push::Pusher::start(),
@@ -289,6 +304,30 @@ impl FakeHandle {
     /// [`calls_to`](Self::calls_to) counts only the calls processed).
     pub fn requests_to(&self, endpoint: &str) -> usize {
         lock(&self.shared.hits).get(endpoint).copied().unwrap_or(0)
+    }
+
+    /// How many calls were refused with 90018 (QPS quota, see [`FakeDingTalk::qps_limit`]),
+    /// to any endpoint.
+    pub fn qps_refusals(&self) -> u64 {
+        lock(&self.shared.qps).refused(None)
+    }
+
+    /// How many calls to `endpoint` (name such as `contact.user.get_v2`) were refused with
+    /// 90018.
+    pub fn qps_refusals_to(&self, endpoint: &str) -> u64 {
+        lock(&self.shared.qps).refused(Some(endpoint))
+    }
+
+    /// The most requests `endpoint` received in any sliding one-second window, from every
+    /// client and app together, refused ones included (counted with or without a quota).
+    pub fn peak_calls_per_second(&self, endpoint: &str) -> usize {
+        lock(&self.shared.qps).peak(endpoint)
+    }
+
+    /// Starts [`peak_calls_per_second`](Self::peak_calls_per_second) afresh (e.g. after a
+    /// warm-up), from the requests of the last second.
+    pub fn reset_peaks(&self) {
+        lock(&self.shared.qps).reset_peaks();
     }
 
     /// Parameters sent that the spec does not know.

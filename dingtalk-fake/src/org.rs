@@ -103,6 +103,66 @@ impl Org {
         }
     }
 
+    /// A large deterministic organisation for bulk and load tests: `departments`
+    /// departments below the root (ids from 100, ten per parent, so the tree is a few levels
+    /// deep) and `users` people spread round-robin over them (`user00000`, `user00001`, …,
+    /// each with a unique mobile and email). The same arguments always give the same org.
+    /// With no departments the users belong to the root.
+    pub fn generated(departments: usize, users: usize) -> Self {
+        /// Children per department: a few levels for hundreds of departments.
+        const FAN_OUT: usize = 10;
+        const FIRST_ID: i64 = 100;
+        let mut org = Org::empty("Generated Co");
+        let mut ids = Vec::with_capacity(departments);
+        for index in 0..departments {
+            let id = FIRST_ID + index as i64;
+            // The first FAN_OUT sit under the root, then FAN_OUT under each in turn.
+            let parent = match index.checked_sub(FAN_OUT) {
+                None => ROOT,
+                Some(offset) => ids[offset / FAN_OUT],
+            };
+            org.departments.insert(
+                id,
+                Department {
+                    id,
+                    name: format!("Department {index}"),
+                    parent_id: Some(parent),
+                    order: index as i64,
+                    source_identifier: None,
+                    create_dept_group: false,
+                    auto_add_user: false,
+                    manager_userids: Vec::new(),
+                },
+            );
+            ids.push(id);
+        }
+        for index in 0..users {
+            let dept = if ids.is_empty() {
+                ROOT
+            } else {
+                ids[index % ids.len()]
+            };
+            let userid = format!("user{index:05}");
+            let seq = org.next_seq();
+            let user = User {
+                unionid: format!("union{userid}"),
+                name: format!("User {index}"),
+                mobile: Some(format!("139{index:08}")),
+                email: Some(format!("{userid}@generated.example")),
+                title: Some("Engineer".to_string()),
+                job_number: Some(format!("G{index:06}")),
+                dept_ids: vec![dept],
+                dept_orders: BTreeMap::from([(dept, 0)]),
+                active: true,
+                seq,
+                userid: userid.clone(),
+                ..User::default()
+            };
+            org.users.insert(userid, user);
+        }
+        org
+    }
+
     /// Loads a seed file (YAML or JSON).
     pub fn from_seed_file(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
@@ -473,3 +533,38 @@ users:
   - {userid: judy, name: Judy He, mobile: "13800000010", title: Support Engineer, departments: [6], manager: frank}
   - {userid: ken, name: Ken Zhou, mobile: "13800000011", title: Support Engineer, departments: [6], manager: frank, active: false}
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_org_is_deterministic_and_complete() {
+        let org = Org::generated(500, 10_000);
+        assert_eq!(org, Org::generated(500, 10_000));
+        // The root plus 500.
+        assert_eq!(org.departments.len(), 501);
+        assert_eq!(org.users.len(), 10_000);
+        // Every department is reachable from the root, and each holds 20 people.
+        assert_eq!(org.descendants(ROOT).len(), 500);
+        assert!(
+            org.departments
+                .keys()
+                .filter(|id| **id != ROOT)
+                .all(|id| org.members(*id).len() == 20)
+        );
+        assert!(org.path_to_root(599).len() > 2, "a few levels deep");
+        let mobiles: BTreeSet<_> = org
+            .users
+            .values()
+            .filter_map(|u| u.mobile.clone())
+            .collect();
+        assert_eq!(mobiles.len(), 10_000);
+    }
+
+    #[test]
+    fn a_generated_org_without_departments_puts_everyone_in_the_root() {
+        let org = Org::generated(0, 3);
+        assert_eq!(org.members(ROOT).len(), 3);
+    }
+}

@@ -36,6 +36,8 @@ pub(crate) struct Shared {
     pub request_counter: Mutex<u64>,
     /// Requests that reached each endpoint, faulted ones included.
     pub hits: Mutex<HashMap<String, usize>>,
+    /// The per-API QPS quota and the busiest second per endpoint.
+    pub qps: Mutex<crate::qps::Qps>,
     /// The Stream-mode gateway.
     pub stream: crate::stream::StreamHub,
     /// `ws://<address>/gateway/connect`, what registration hands out.
@@ -307,6 +309,7 @@ async fn pipeline(shared: &Shared, request: Request<Incoming>, kill: &Notify) ->
         endpoint: route.name.clone(),
     };
     *lock(&shared.hits).entry(route.name.clone()).or_default() += 1;
+    lock(&shared.qps).arrived(&route.name);
 
     // Faults that strike before DingTalk would process anything.
     let before = lock(&shared.faults).take(&route.name, &path, false);
@@ -457,6 +460,7 @@ fn process(
         Auth::SuiteSignature => lock(&shared.isv).check_signature(query)?,
         Auth::UserToken | Auth::None => {}
     }
+    crate::qps::admit(shared, route, corp.is_some())?;
     let mut uploads = std::collections::BTreeMap::new();
     let json_body: Option<Map<String, Value>> = match route.method {
         method if !method.has_body() => None,

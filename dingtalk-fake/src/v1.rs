@@ -54,6 +54,7 @@ pub(crate) async fn answer(
     kill: &Notify,
 ) -> Outcome {
     *lock(&shared.hits).entry(route.name.clone()).or_default() += 1;
+    lock(&shared.qps).arrived(&route.name);
     let outcome = |response| Outcome {
         response,
         errcode: None,
@@ -143,6 +144,7 @@ fn process(shared: &Shared, route: &Route, request: &V1Request<'_>) -> Result<Va
         Auth::UserToken => Some(lock(&shared.tokens).check_user(header(TOKEN_HEADER))?),
         Auth::SuiteSignature | Auth::None => None,
     };
+    crate::qps::admit(shared, route, corp.is_some())?;
     let body = if route.method.has_body() {
         if request.body.iter().all(u8::is_ascii_whitespace) {
             Some(Map::new())

@@ -31,9 +31,9 @@ async fn a_burst_is_paced_to_the_configured_rate_per_api() {
         result.expect("paced calls succeed");
     }
     let elapsed = started.elapsed();
-    // 60 calls at 20/s with a burst of 20: at least 2 s (40 calls wait for refills).
+    // 60 calls at 20/s, evenly spaced (no burst, 1.05 s / 20 apart): 59 gaps, over 2.95 s.
     // The lower bound is what pacing guarantees; no upper bound is asserted (shared machine).
-    assert!(elapsed >= Duration::from_millis(1900), "{elapsed:?}");
+    assert!(elapsed >= Duration::from_millis(2950), "{elapsed:?}");
     assert_eq!(fake.handle().calls_to("contact.user.get_v2"), 60);
     println!("60 calls at 20/s took {elapsed:?}");
 }
@@ -71,4 +71,39 @@ async fn pacing_one_api_does_not_hold_up_another() {
     let same = started.elapsed();
     assert!(same >= Duration::from_millis(150), "{same:?}");
     assert!(other < same, "other API {other:?} vs same API {same:?}");
+}
+
+#[tokio::test]
+async fn an_endpoint_override_replaces_the_default_rate() {
+    let fake = dingtalk_fake::FakeDingTalk::new()
+        .start()
+        .await
+        .expect("fake starts");
+    let client = Client::builder(fake.app_key(), fake.app_secret())
+        .base_url(fake.base_url())
+        .rate_limit(100)
+        .rate_limit_for("contact.user.get_v2", 5)
+        .build()
+        .expect("client builds");
+    client.access_token().await.unwrap();
+    let started = Instant::now();
+    let calls = (0..6).map(|_| client.contact().user().get_v2(GetV2Request::new("alice")));
+    for result in futures::future::join_all(calls).await {
+        result.expect("paced calls succeed");
+    }
+    let slow = started.elapsed();
+    let started = Instant::now();
+    let calls = (0..6).map(|_| {
+        client
+            .contact()
+            .department()
+            .list_sub_ids_v2(ListSubIdsV2Request::new(1))
+    });
+    for result in futures::future::join_all(calls).await {
+        result.expect("paced calls succeed");
+    }
+    let fast = started.elapsed();
+    // 5/s: five gaps of 210 ms; the default 100/s: five gaps of 10.5 ms.
+    assert!(slow >= Duration::from_millis(1000), "{slow:?}");
+    assert!(fast < slow, "default rate {fast:?} vs override {slow:?}");
 }

@@ -73,6 +73,30 @@ impl RedisServer {
         );
     }
 
+    /// Kills the server now (a Redis that died mid-run); dropping it later is harmless.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Stops the server with SIGSTOP: connections stay open and nothing answers (a Redis
+    /// that hangs). [`resume`](Self::resume) continues it.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .expect("runs kill");
+        assert!(status.success(), "kill {signal} failed");
+    }
+
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/0", self.port)
     }
