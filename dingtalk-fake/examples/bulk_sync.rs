@@ -128,7 +128,7 @@ async fn walk_departments(
 /// The userids of a department's direct members, page by page.
 async fn members(client: &Client, dept_id: i64) -> Result<Vec<String>, Error> {
     client
-        .items(ListV2Request::new(dept_id, 0, PAGE_SIZE))
+        .items(ListV2Request::new(dept_id).size(PAGE_SIZE))
         .try_filter_map(|user| async move { Ok(user.userid) })
         .try_collect()
         .await
