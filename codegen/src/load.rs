@@ -862,6 +862,15 @@ fn load_endpoint(
     let pagination = reader
         .take("pagination")
         .and_then(|n| load_pagination(n, diags));
+    let waiters = reader
+        .take("waiters")
+        .map(|n| {
+            named_entries(n, "`waiters`", diags)
+                .into_iter()
+                .filter_map(|(k, v)| load_waiter(k, v, diags))
+                .collect()
+        })
+        .unwrap_or_default();
     reader.finish(
         &[
             "summary",
@@ -875,6 +884,7 @@ fn load_endpoint(
             "params",
             "response",
             "pagination",
+            "waiters",
         ],
         diags,
     );
@@ -893,6 +903,93 @@ fn load_endpoint(
         params,
         response,
         pagination,
+        waiters,
+    })
+}
+
+/// One entry of `waiters:` (see [`Waiter`]).
+fn load_waiter(key: &Node, node: &Node, diags: &mut Diagnostics) -> Option<Waiter> {
+    let name = non_empty_string(key, "a waiter name", diags)?;
+    let owner = format!("waiter `{name}`");
+    let mut reader = MapReader::new(node, &owner, diags)?;
+    let doc_text = doc(&mut reader, diags);
+    let named = |node: &Node, what: &str, diags: &mut Diagnostics| {
+        Some(Named {
+            name: non_empty_string(node, what, diags)?,
+            span: node.span.clone(),
+        })
+    };
+    let poll = reader
+        .require("poll", &owner, diags)
+        .and_then(|n| named(n, "`poll`", diags));
+    let result = reader
+        .take("result")
+        .and_then(|n| named(n, "`result`", diags));
+    let with = reader
+        .take("with")
+        .map(|n| {
+            named_entries(n, "`with`", diags)
+                .into_iter()
+                .filter_map(|(param, value)| {
+                    let param = named(param, "a parameter of the polled endpoint", diags)?;
+                    let text = non_empty_string(value, "`request.<param>` or `answer.<field>`", diags)?;
+                    let from = if let Some(field) = text.strip_prefix("request.") {
+                        WaitSource::Request(field.to_string())
+                    } else if let Some(field) = text.strip_prefix("answer.") {
+                        WaitSource::Answer(field.to_string())
+                    } else {
+                        diags.error(
+                            value.span.clone(),
+                            format!("`with`: `{text}` names no value; write `request.<parameter>` (the first call's request) or `answer.<field>` (its answer)"),
+                        );
+                        return None;
+                    };
+                    Some(WaitArg {
+                        param,
+                        from,
+                        span: value.span.clone(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let until = reader.require("until", &owner, diags).and_then(|n| {
+        let mut until = MapReader::new(n, "`until`", diags)?;
+        let field = until
+            .require("field", "`until`", diags)
+            .and_then(|f| named(f, "`field`", diags));
+        let equals = until
+            .require("equals", "`until`", diags)
+            .and_then(|v| match &v.kind {
+                NodeKind::Scalar { text, plain: true } if text == "true" || text == "false" => {
+                    Some(WaitValue::Bool(text == "true"))
+                }
+                NodeKind::Scalar { text, plain: true } if text.parse::<i64>().is_ok() => {
+                    text.parse().ok().map(WaitValue::Int)
+                }
+                NodeKind::Scalar { text, .. } => Some(WaitValue::Text(text.clone())),
+                _ => {
+                    diags.error(
+                        v.span.clone(),
+                        "`equals` is one value: a number, true/false or text",
+                    );
+                    None
+                }
+            });
+        until.finish(&["field", "equals"], diags);
+        Some((field?, equals?))
+    });
+    reader.finish(&["doc", "poll", "with", "until", "result"], diags);
+    let (until, equals) = until?;
+    Some(Waiter {
+        name,
+        span: key.span.clone(),
+        doc: doc_text,
+        poll: poll?,
+        with,
+        until,
+        equals,
+        result,
     })
 }
 

@@ -268,6 +268,51 @@ pub struct Endpoint {
     pub params: Vec<Field>,
     pub response: Option<Response>,
     pub pagination: Option<Pagination>,
+    /// Generated workflows that start with this endpoint (`waiters:`).
+    pub waiters: Vec<Waiter>,
+}
+
+/// A workflow (`waiters:` of an endpoint): call the endpoint, poll another endpoint of the same
+/// file until a field of its answer has a value, and optionally finish with a third call.
+#[derive(Debug, Clone)]
+pub struct Waiter {
+    /// The generated method's name (`send_and_wait`).
+    pub name: String,
+    pub span: Span,
+    pub doc: String,
+    /// The endpoint polled.
+    pub poll: Named,
+    /// The parameters of the polled (and final) request, from the first call.
+    pub with: Vec<WaitArg>,
+    /// The dotted path of the polled answer's field that says the work is done.
+    pub until: Named,
+    pub equals: WaitValue,
+    /// The endpoint called once the work is done, with the same `with`.
+    pub result: Option<Named>,
+}
+
+/// One parameter of a waiter's polled request and where its value comes from.
+#[derive(Debug, Clone)]
+pub struct WaitArg {
+    pub param: Named,
+    pub from: WaitSource,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum WaitSource {
+    /// A parameter of the first call's request.
+    Request(String),
+    /// A top-level field of the first call's answer.
+    Answer(String),
+}
+
+/// The value a waiter's `until` field must have.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WaitValue {
+    Int(i64),
+    Bool(bool),
+    Text(String),
 }
 
 #[derive(Debug, Clone)]

@@ -23,6 +23,8 @@ pub struct Resolved {
     /// value: `(module, Rust name of the owning type, wire name)`. They are emitted as
     /// `Box<T>` so that every type has a finite size.
     pub boxed: BTreeSet<(Vec<String>, String, String)>,
+    /// Every named type by name (waiters read the fields of answers they poll).
+    pub types: BTreeMap<String, TypeDef>,
 }
 
 pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Resolved {
@@ -52,6 +54,7 @@ pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Resolved {
             }
             camel_seen.insert(camel, &def.span);
             defs.insert(&def.name, def);
+            resolved.types.insert(def.name.clone(), def.clone());
             resolved
                 .type_module
                 .insert(def.name.clone(), file.module.clone());
@@ -990,6 +993,172 @@ fn check_endpoint(ctx: &Ctx<'_>, file: &SpecFile, endpoint: &Endpoint, diags: &m
     }
     if let Some(pagination) = &endpoint.pagination {
         check_pagination(endpoint, pagination, diags);
+    }
+    for waiter in &endpoint.waiters {
+        check_waiter(ctx, file, endpoint, waiter, diags);
+    }
+}
+
+/// A field of a request or an answer is a plain value (not `Option`) in Rust.
+fn plain_in_rust(field: &Field) -> bool {
+    field.required && field.client_default.is_none()
+}
+
+/// A waiter's endpoints are in its file, its `with` fills every required parameter of the
+/// polled (and final) request from values of the same scalar type, and `until` names a
+/// scalar field of the polled answer with a value of its type.
+fn check_waiter(
+    ctx: &Ctx<'_>,
+    file: &SpecFile,
+    endpoint: &Endpoint,
+    waiter: &Waiter,
+    diags: &mut Diagnostics,
+) {
+    let find = |named: &Named, role: &str, diags: &mut Diagnostics| {
+        let found = file.endpoints.iter().find(|e| e.name == named.name);
+        if found.is_none() {
+            diags.error(
+                named.span.clone(),
+                format!(
+                    "waiter `{}`: `{role}` names `{}`, which is not an endpoint of this file",
+                    waiter.name, named.name
+                ),
+            );
+        }
+        found
+    };
+    let poll = find(&waiter.poll, "poll", diags);
+    let result = waiter
+        .result
+        .as_ref()
+        .and_then(|r| find(r, "result", diags));
+    let answer_fields = match endpoint.response.as_ref().map(|r| &r.shape) {
+        Some(ResponseShape::Fields(fields)) => fields.as_slice(),
+        _ => &[],
+    };
+    for target in poll.iter().chain(result.iter()) {
+        for arg in &waiter.with {
+            let Some(param) = target.params.iter().find(|p| p.wire == arg.param.name) else {
+                diags.error(
+                    arg.param.span.clone(),
+                    format!(
+                        "waiter `{}`: `{}` is not a parameter of `{}`",
+                        waiter.name, arg.param.name, target.name
+                    ),
+                );
+                continue;
+            };
+            let source = match &arg.from {
+                WaitSource::Request(name) => endpoint.params.iter().find(|p| &p.wire == name),
+                WaitSource::Answer(name) => answer_fields.iter().find(|f| &f.wire == name),
+            };
+            let Some(source) = source else {
+                diags.error(
+                    arg.span.clone(),
+                    format!(
+                        "waiter `{}`: `{}` has no such field",
+                        waiter.name,
+                        match &arg.from {
+                            WaitSource::Request(n) => format!("request.{n}"),
+                            WaitSource::Answer(n) => format!("answer.{n}"),
+                        }
+                    ),
+                );
+                continue;
+            };
+            let scalar = |f: &Field| match &f.shape {
+                FieldShape::Type(t) if t.is_scalar() => Some(format!("{t:?}")),
+                _ => None,
+            };
+            match (scalar(source), scalar(param)) {
+                (Some(a), Some(b)) if a == b => {}
+                _ => diags.error(
+                    arg.span.clone(),
+                    format!("waiter `{}`: the value for `{}` must be a scalar of the parameter's own type", waiter.name, param.wire),
+                ),
+            }
+            if plain_in_rust(param) && !plain_in_rust(source) {
+                diags.error(
+                    arg.span.clone(),
+                    format!("waiter `{}`: `{}` is required but its value may be absent; take it from a `required: true` field", waiter.name, param.wire),
+                );
+            }
+        }
+        for param in target.params.iter().filter(|p| plain_in_rust(p)) {
+            if !waiter.with.iter().any(|a| a.param.name == param.wire) {
+                diags.error(
+                    waiter.span.clone(),
+                    format!(
+                        "waiter `{}`: `with` gives no value for `{}`, a required parameter of `{}`",
+                        waiter.name, param.wire, target.name
+                    ),
+                );
+            }
+        }
+    }
+    let Some(poll) = poll else { return };
+    let mut fields: Vec<Field> = match poll.response.as_ref().map(|r| &r.shape) {
+        Some(ResponseShape::Fields(fields)) => fields.clone(),
+        _ => Vec::new(),
+    };
+    let segments: Vec<&str> = waiter.until.name.split('.').collect();
+    for (i, segment) in segments.iter().enumerate() {
+        let Some(field) = fields.iter().find(|f| f.wire == *segment).cloned() else {
+            diags.error(
+                waiter.until.span.clone(),
+                format!(
+                    "waiter `{}`: the answer of `{}` has no field `{}`",
+                    waiter.name,
+                    poll.name,
+                    segments[..=i].join(".")
+                ),
+            );
+            return;
+        };
+        let last = i + 1 == segments.len();
+        match (&field.shape, last) {
+            (FieldShape::Type(t), true) => {
+                let fits = matches!(
+                    (t, &waiter.equals),
+                    (TypeExpr::I32 | TypeExpr::I64, WaitValue::Int(_))
+                        | (TypeExpr::Bool, WaitValue::Bool(_))
+                        | (TypeExpr::String, WaitValue::Text(_))
+                );
+                if !fits {
+                    diags.error(
+                        waiter.until.span.clone(),
+                        format!("waiter `{}`: `{}` is compared with a value of another type (an integer, bool or string field with a value of that type)", waiter.name, waiter.until.name),
+                    );
+                }
+            }
+            (FieldShape::Type(TypeExpr::Named(name, _)), false) => {
+                match ctx.defs.get(name.as_str()).map(|d| &d.kind) {
+                    Some(TypeDefKind::Struct(inner)) => fields = inner.clone(),
+                    _ => {
+                        diags.error(
+                            waiter.until.span.clone(),
+                            format!(
+                                "waiter `{}`: `{}` is not an object",
+                                waiter.name,
+                                segments[..=i].join(".")
+                            ),
+                        );
+                        return;
+                    }
+                }
+            }
+            (FieldShape::Object(inner), false) => fields = inner.clone(),
+            _ => {
+                diags.error(
+                    waiter.until.span.clone(),
+                    format!(
+                        "waiter `{}`: `{}` must lead to an integer, bool or string field",
+                        waiter.name, waiter.until.name
+                    ),
+                );
+                return;
+            }
+        }
     }
 }
 

@@ -29,6 +29,51 @@ pub struct MissingDefault {
 ///
 /// Send it with [`Client::send`](crate::Client::send) or through the area accessors
 /// (`client.contact().user().get_v2(..)`).
+///
+/// # Implementing it by hand
+///
+/// Every endpoint of `api-spec/` is generated. A call the spec does not describe yet can go
+/// through the same client (token, retries, error mapping, bounds) by implementing this
+/// trait; the defaults cover everything but the facts and the body. Better still, add the
+/// endpoint to the spec, so that its types, its fake route and its tests come with it.
+///
+/// ```no_run
+/// use dingtalk_api::endpoint::{Auth, Endpoint, EndpointSpec, Method, Payload, Style};
+///
+/// #[derive(serde::Serialize)]
+/// struct CountMembers {
+///     dept_id: i64,
+/// }
+///
+/// #[derive(Debug, serde::Deserialize)]
+/// struct MemberCount {
+///     count: i64,
+/// }
+///
+/// impl Endpoint for CountMembers {
+///     type Output = MemberCount;
+///     const SPEC: EndpointSpec = EndpointSpec {
+///         name: "custom.count_members",
+///         method: Method::Post,
+///         path: "/topapi/custom/member/count",
+///         style: Style::Classic,
+///         payload: Payload::ResultField,
+///         idempotent: true,
+///         auth: Auth::Token,
+///         secret_answer: false,
+///     };
+///
+///     fn write_body(&self, body: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+///         serde_json::to_writer(body, self)
+///     }
+/// }
+///
+/// # async fn demo(client: dingtalk_api::Client) -> Result<(), dingtalk_api::Error> {
+/// let members = client.send(CountMembers { dept_id: 1 }).await?;
+/// println!("{} members", members.count);
+/// # Ok(())
+/// # }
+/// ```
 pub trait Endpoint {
     /// What a successful call returns.
     type Output: DeserializeOwned + Send;

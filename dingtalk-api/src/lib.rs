@@ -33,7 +33,7 @@ pub mod stream;
 #[cfg(feature = "isv")]
 pub mod suite;
 pub mod token;
-#[doc(hidden)]
+pub mod waiter;
 pub mod wire;
 
 pub use client::{
@@ -46,6 +46,7 @@ pub use retry::RetryPolicy;
 #[cfg(feature = "isv")]
 pub use suite::IsvClient;
 pub use token::{AccessToken, MemoryTokenStore, StoredFailure, StoredToken, TokenStore, UserToken};
+pub use wire::FilePart;
 
 include!(concat!(env!("OUT_DIR"), "/api.rs"));
 

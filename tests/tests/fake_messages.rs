@@ -957,3 +957,35 @@ async fn notices_and_chats_are_told_apart_in_deliveries() {
     assert_eq!(judy[1].channel, Channel::WorkNotice { task_id });
     assert_eq!(fake.handle().deliveries_to("heidi").len(), 1);
 }
+
+/// `send_and_wait` (declared under `waiters:` in the spec): one send, progress polled until
+/// the fake reports the task done (its second poll), then the per-user result, all with the
+/// client's default agent id.
+#[tokio::test]
+async fn send_and_wait_follows_a_notice_to_its_last_recipient() {
+    use dingtalk_api::waiter::Wait;
+    use std::time::Duration;
+    let fake = FakeDingTalk::new().start().await.expect("the fake starts");
+    let client = Client::builder(fake.app_key(), fake.app_secret())
+        .base_url(fake.base_url())
+        .agent_id(AGENT_ID)
+        .build()
+        .expect("the client builds");
+    let waited = client
+        .message()
+        .work_notice()
+        .send_and_wait(
+            SendRequest::new(text("deploy done")).userid_list(["frank", "nobody"]),
+            Wait::up_to(Duration::from_secs(30)).first_delay(Duration::from_millis(10)),
+        )
+        .await
+        .expect("the notice is followed to the end");
+    assert_eq!(waited.polls, 2, "status 1 first, then 2");
+    let result = waited.last.send_result.expect("a send_result");
+    assert_eq!(result.unread_user_id_list, ["frank"]);
+    assert_eq!(result.invalid_user_id_list, ["nobody"]);
+    assert_eq!(
+        userids(&task_deliveries(&fake, waited.first.task_id)),
+        ["frank"]
+    );
+}

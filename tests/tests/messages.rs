@@ -594,3 +594,51 @@ async fn an_answer_without_its_required_task_id_is_a_decode_error_naming_it() {
         other => panic!("expected the API error, got {other:?}"),
     }
 }
+
+/// A task that never finishes: `send_and_wait` polls with growing pauses and gives up with a
+/// timeout naming the polled endpoint, after one send and without a result call.
+#[tokio::test]
+async fn send_and_wait_gives_up_with_a_timeout_when_the_task_never_finishes() {
+    use dingtalk_api::waiter::Wait;
+    use std::time::Duration;
+    let h = support::harness().await;
+    support::expect_example(&h.server, "POST", SEND_PATH, "message/work_notice", "send").await;
+    Mock::given(method("POST"))
+        .and(path(PROGRESS_PATH))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(
+            json!({"errcode": 0, "progress": {"progress_in_percent": 50, "status": 1}}),
+        ))
+        .mount(&h.server)
+        .await;
+    let outcome = h
+        .client
+        .message()
+        .work_notice()
+        .send_and_wait(
+            SendRequest::new(TextContent::new("hi"))
+                .agent_id(AGENT_ID)
+                .userid_list(["u1"]),
+            Wait::up_to(Duration::from_millis(300))
+                .first_delay(Duration::from_millis(20))
+                .max_delay(Duration::from_millis(60)),
+        )
+        .await;
+    match outcome {
+        Err(dingtalk_api::Error::Timeout { endpoint, .. }) => {
+            assert_eq!(endpoint, "message.work_notice.get_send_progress")
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert_eq!(support::requests_to(&h.server, SEND_PATH).await.len(), 1);
+    let polls = support::requests_to(&h.server, PROGRESS_PATH).await;
+    assert!((2..=12).contains(&polls.len()), "{} polls", polls.len());
+    for poll in &polls {
+        let body: serde_json::Value = serde_json::from_slice(&poll.body).unwrap();
+        assert_eq!(body, json!({"agent_id": AGENT_ID, "task_id": TASK_ID}));
+    }
+    assert!(
+        support::requests_to(&h.server, RESULT_PATH)
+            .await
+            .is_empty()
+    );
+}

@@ -206,6 +206,10 @@ pub fn endpoint(
         &signature,
         &format!("See [`{request_name}`] for the parameters."),
     ]));
+    let waiters = endpoint
+        .waiters
+        .iter()
+        .map(|waiter| waiter_method(emitter, file, endpoint, waiter, &request_ident, &output));
     let method = quote! {
         #method_doc
         pub fn #method_ident(
@@ -214,6 +218,7 @@ pub fn endpoint(
         ) -> impl std::future::Future<Output = Result<#output, crate::Error>> + Send + use<'c> {
             self.client.send(request)
         }
+        #(#waiters)*
     };
     let items = quote! {
         #request
@@ -558,6 +563,203 @@ fn has_secret(fields: &[Field]) -> bool {
     fields.iter().any(|field| {
         field.secret || matches!(&field.shape, FieldShape::Object(inner) if has_secret(inner))
     })
+}
+
+/// The Rust type of what `endpoint` returns.
+fn output_of(emitter: &Emitter<'_>, endpoint: &Endpoint) -> TokenStream {
+    match endpoint.response.as_ref().map(|r| &r.shape) {
+        None | Some(ResponseShape::Empty) => quote! { () },
+        Some(ResponseShape::Binary) => quote! { Vec<u8> },
+        Some(ResponseShape::Type(ty)) => emitter.rust_type(ty),
+        Some(ResponseShape::Fields(_)) => {
+            let id = ident(&format!("{}Response", naming::type_name(&endpoint.name)));
+            quote! { #id }
+        }
+    }
+}
+
+/// A `waiters:` entry as a method next to the endpoint's: the first call, the polling loop
+/// of `crate::waiter` with the spec's `until` as its test, and the optional final call.
+fn waiter_method(
+    emitter: &Emitter<'_>,
+    file: &SpecFile,
+    endpoint: &Endpoint,
+    waiter: &Waiter,
+    request_ident: &syn::Ident,
+    output: &TokenStream,
+) -> TokenStream {
+    let by_name = |name: &str| file.endpoints.iter().find(|e| e.name == name);
+    let (Some(poll), result) = (
+        by_name(&waiter.poll.name),
+        waiter.result.as_ref().and_then(|r| by_name(&r.name)),
+    ) else {
+        return quote! {};
+    };
+    let answer_fields: &[Field] = match endpoint.response.as_ref().map(|r| &r.shape) {
+        Some(ResponseShape::Fields(fields)) => fields,
+        _ => &[],
+    };
+    // Builds the request of `target` from the first call's request and answer.
+    let build = |target: &Endpoint, var: &syn::Ident| {
+        // Numbers and flags are `Copy`; text is cloned.
+        let copied = |field: &Field, value: TokenStream| match field.shape {
+            FieldShape::Type(TypeExpr::String) => quote! { #value.clone() },
+            _ => value,
+        };
+        let value = |param: &Field| {
+            let arg = waiter.with.iter().find(|a| a.param.name == param.wire)?;
+            let (source, plain) = match &arg.from {
+                WaitSource::Request(name) => {
+                    let field = endpoint.params.iter().find(|p| &p.wire == name)?;
+                    let id = ident(&naming::field_name(name));
+                    (
+                        copied(field, quote! { request.#id }),
+                        field.required && field.client_default.is_none(),
+                    )
+                }
+                WaitSource::Answer(name) => {
+                    let field = answer_fields.iter().find(|f| &f.wire == name)?;
+                    let id = ident(&naming::field_name(name));
+                    (copied(field, quote! { first.#id }), field.required)
+                }
+            };
+            Some((source, plain))
+        };
+        let type_ident = ident(&format!("{}Request", naming::type_name(&target.name)));
+        let mut args = Vec::new();
+        let mut sets = Vec::new();
+        for param in &target.params {
+            let Some((source, plain)) = value(param) else {
+                continue;
+            };
+            let id = ident(&naming::field_name(&param.wire));
+            if param.required && param.client_default.is_none() {
+                args.push(source);
+            } else if plain {
+                sets.push(quote! { #var.#id = Some(#source); });
+            } else {
+                sets.push(quote! { #var.#id = #source; });
+            }
+        }
+        let mutable = if sets.is_empty() {
+            quote! {}
+        } else {
+            quote! { mut }
+        };
+        quote! {
+            let #mutable #var = #type_ident::new(#(#args),*);
+            #(#sets)*
+        }
+    };
+    let poll_var = ident("poll");
+    let build_poll = build(poll, &poll_var);
+    let poll_output = output_of(emitter, poll);
+    let until = until_test(emitter, poll, waiter);
+    let method = ident(&waiter.name);
+    let poll_name = format!("{}Request", naming::type_name(&poll.name));
+    let first_name = request_ident.to_string();
+    let until_text = match &waiter.equals {
+        WaitValue::Int(n) => n.to_string(),
+        WaitValue::Bool(b) => b.to_string(),
+        WaitValue::Text(t) => format!("{t:?}"),
+    };
+    // With a final call, the last poll's answer only said "done".
+    let polled = if result.is_some() {
+        quote! { _ }
+    } else {
+        quote! { last }
+    };
+    let (last_output, finish, finish_text) = match result {
+        Some(result) => {
+            let var = ident("last");
+            let build_last = build(result, &var);
+            let name = format!("{}Request", naming::type_name(&result.name));
+            (
+                output_of(emitter, result),
+                quote! {
+                    #build_last
+                    let last = self.client.send(last).await?;
+                },
+                format!(", then sends [`{name}`] and returns its answer"),
+            )
+        }
+        None => (
+            poll_output.clone(),
+            quote! {},
+            ", and returns that last answer".to_string(),
+        ),
+    };
+    let doc = doc_attrs(&paragraphs(&[
+        &waiter.doc,
+        &format!(
+            "Sends [`{first_name}`], then polls [`{poll_name}`] (waiting as `wait` says) until `{}` is `{until_text}`{finish_text}. A poll that fails ends the wait with its error; a wait that runs out is [`Error::Timeout`](crate::Error::Timeout).",
+            waiter.until.name
+        ),
+    ]));
+    quote! {
+        #doc
+        pub async fn #method(
+            &self,
+            request: #request_ident,
+            wait: crate::waiter::Wait,
+        ) -> Result<crate::waiter::Waited<#output, #last_output>, crate::Error> {
+            let first = self.client.send(request.clone()).await?;
+            #build_poll
+            let (polls, #polled) = crate::waiter::poll_until(
+                self.client,
+                poll,
+                &wait,
+                |answer: &#poll_output| #until,
+            )
+            .await?;
+            #finish
+            Ok(crate::waiter::Waited { first, last, polls })
+        }
+    }
+}
+
+/// The test of a waiter's `until` on the polled answer (`answer`): the dotted path through
+/// optional fields, compared with the spec's value.
+fn until_test(emitter: &Emitter<'_>, poll: &Endpoint, waiter: &Waiter) -> TokenStream {
+    let mut fields: Vec<Field> = match poll.response.as_ref().map(|r| &r.shape) {
+        Some(ResponseShape::Fields(fields)) => fields.clone(),
+        _ => return quote! { false },
+    };
+    let mut value: Option<TokenStream> = None;
+    for segment in waiter.until.name.split('.') {
+        let Some(field) = fields.iter().find(|f| f.wire == segment).cloned() else {
+            return quote! { false };
+        };
+        let id = ident(&naming::field_name(segment));
+        value = Some(match (value, field.required) {
+            (None, true) => quote! { Some(&answer.#id) },
+            (None, false) => quote! { answer.#id.as_ref() },
+            (Some(v), true) => quote! { #v.map(|v| &v.#id) },
+            (Some(v), false) => quote! { #v.and_then(|v| v.#id.as_ref()) },
+        });
+        fields = match &field.shape {
+            FieldShape::Type(TypeExpr::Named(name, _)) => match emitter.resolved.types.get(name) {
+                Some(TypeDef {
+                    kind: TypeDefKind::Struct(inner),
+                    ..
+                }) => inner.clone(),
+                _ => Vec::new(),
+            },
+            FieldShape::Object(inner) => inner.clone(),
+            _ => Vec::new(),
+        };
+    }
+    let Some(value) = value else {
+        return quote! { false };
+    };
+    match &waiter.equals {
+        WaitValue::Int(n) => {
+            let n = proc_macro2::Literal::i64_unsuffixed(*n);
+            quote! { #value.is_some_and(|v| *v == #n) }
+        }
+        WaitValue::Bool(b) => quote! { #value.is_some_and(|v| *v == #b) },
+        WaitValue::Text(t) => quote! { #value.is_some_and(|v| v.as_str() == #t) },
+    }
 }
 
 /// `endpoint` with its client-defaulted parameters optional, their docs saying where an

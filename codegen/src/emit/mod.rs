@@ -126,7 +126,19 @@ fn module_file(file: &SpecFile, resolved: &Resolved) -> TokenStream {
             }
         }
     };
+    // Uploads take a `FilePart`: it is reachable from the module that asks for one.
+    let uploads = file.endpoints.iter().any(|e| {
+        e.params
+            .iter()
+            .any(|p| matches!(p.shape, FieldShape::Type(TypeExpr::File)))
+    });
+    let file_part = if uploads {
+        quote! { pub use crate::FilePart; }
+    } else {
+        quote! {}
+    };
     quote! {
+        #file_part
         #api
         #(#items)*
         #(#extra)*

@@ -78,7 +78,7 @@ impl Emitter<'_> {
             TypeExpr::I64 => quote! { i64 },
             TypeExpr::F64 => quote! { f64 },
             TypeExpr::Json => quote! { serde_json::Value },
-            TypeExpr::File => quote! { crate::wire::FilePart },
+            TypeExpr::File => quote! { crate::FilePart },
             TypeExpr::UserToken => quote! { crate::UserToken },
             TypeExpr::List(inner) => {
                 let inner = self.rust_type(inner);

@@ -1,8 +1,11 @@
-//! Wire helpers used by generated code: text parameters (query, headers, path segments) and
-//! the serde functions that carry DingTalk's quirks (numbers as strings, joined lists, JSON
-//! inside strings).
+//! What a request is written into: text parameters (query, headers), path segments and
+//! multipart parts, for [`Endpoint`](crate::Endpoint) implementations, generated or by hand.
+//! The serde functions that carry DingTalk's quirks (numbers as strings, joined lists, JSON
+//! inside strings) are here too, for generated code only.
 
+#[doc(hidden)]
 pub mod de;
+#[doc(hidden)]
 pub mod ser;
 
 use std::fmt::{Display, Write};
