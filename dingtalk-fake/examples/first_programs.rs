@@ -50,11 +50,11 @@ pub async fn address_book(client: &Client) -> Result<BTreeMap<String, String>, E
             .items(ListSimpleRequest::new(dept_id))
             .try_collect()
             .await?;
-        for member in members {
-            if let (Some(userid), Some(name)) = (member.userid, member.name) {
-                people.insert(userid, name);
-            }
-        }
+        people.extend(
+            members
+                .into_iter()
+                .map(|member| (member.userid, member.name)),
+        );
     }
     Ok(people)
 }

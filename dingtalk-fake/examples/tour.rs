@@ -715,13 +715,7 @@ async fn list_users(client: &Client, dept_id: i64, name: &str) -> Result<(), din
         let names: Vec<String> = page
             .list
             .iter()
-            .map(|u| {
-                format!(
-                    "{} ({})",
-                    u.name.as_deref().unwrap_or("?"),
-                    u.userid.as_deref().unwrap_or("?")
-                )
-            })
+            .map(|u| format!("{} ({})", u.name, u.userid))
             .collect();
         println!(
             "   {name} [{dept_id}] page {page_number}: {}",

@@ -1040,8 +1040,8 @@ mod user {
         );
         assert_eq!(answer.has_more, Some(false));
         assert_eq!(answer.userlist.len(), 1);
-        assert_eq!(answer.userlist[0].userid.as_deref(), Some("662200077"));
-        assert_eq!(answer.userlist[0].name.as_deref(), Some("张x"));
+        assert_eq!(answer.userlist[0].userid.as_str(), "662200077");
+        assert_eq!(answer.userlist[0].name.as_str(), "张x");
     }
 
     #[tokio::test]
@@ -1163,10 +1163,10 @@ mod user {
         assert_eq!(answer.has_more, Some(false));
         assert_eq!(answer.next_cursor, None);
         assert_eq!(answer.list.len(), 2);
-        assert_eq!(answer.list[0].userid.as_deref(), Some("user100"));
-        assert_eq!(answer.list[0].name.as_deref(), Some("测试用户2"));
-        assert_eq!(answer.list[1].userid.as_deref(), Some("user1"));
-        assert_eq!(answer.list[1].name.as_deref(), Some("李思"));
+        assert_eq!(answer.list[0].userid.as_str(), "user100");
+        assert_eq!(answer.list[0].name.as_str(), "测试用户2");
+        assert_eq!(answer.list[1].userid.as_str(), "user1");
+        assert_eq!(answer.list[1].name.as_str(), "李思");
     }
 
     #[tokio::test]

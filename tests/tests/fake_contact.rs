@@ -47,7 +47,7 @@ fn v2_ids(list: &[dept::DepartmentV2]) -> Vec<i64> {
 }
 
 fn simple_ids(list: &[user::UserSimple]) -> Vec<String> {
-    list.iter().filter_map(|u| u.userid.clone()).collect()
+    list.iter().map(|u| u.userid.clone()).collect()
 }
 
 fn strings(list: &[&str]) -> Vec<String> {
