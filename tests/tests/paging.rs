@@ -137,6 +137,20 @@ async fn a_page_size_of_zero_or_less_is_never_sent() {
     }
 }
 
+/// A client and a server whose `user/simplelist` pages through five users.
+async fn five_users() -> support::Harness {
+    let harness = support::harness().await;
+    Mock::given(method("GET"))
+        .and(path("/user/simplelist"))
+        .respond_with(OffsetPages {
+            users: userids(5),
+            cap: usize::MAX,
+        })
+        .mount(&harness.server)
+        .await;
+    harness
+}
+
 /// A walk handed out by a function: the stream owns its client handle.
 fn every_member(client: &dingtalk_api::Client) -> dingtalk_api::paging::Items<SimpleListRequest> {
     client.items(SimpleListRequest::new(1).size(2))
@@ -144,15 +158,7 @@ fn every_member(client: &dingtalk_api::Client) -> dingtalk_api::paging::Items<Si
 
 #[tokio::test]
 async fn an_items_stream_outlives_its_borrow_and_runs_in_a_spawned_task() {
-    let support::Harness { server, client } = support::harness().await;
-    Mock::given(method("GET"))
-        .and(path("/user/simplelist"))
-        .respond_with(OffsetPages {
-            users: userids(5),
-            cap: usize::MAX,
-        })
-        .mount(&server)
-        .await;
+    let support::Harness { server, client } = five_users().await;
     let mut items = every_member(&client);
     drop(client);
     let walked = tokio::spawn(async move {
@@ -175,15 +181,7 @@ async fn an_items_stream_outlives_its_borrow_and_runs_in_a_spawned_task() {
 
 #[tokio::test]
 async fn pages_and_items_are_lazy_streams() {
-    let support::Harness { server, client } = support::harness().await;
-    Mock::given(method("GET"))
-        .and(path("/user/simplelist"))
-        .respond_with(OffsetPages {
-            users: userids(5),
-            cap: usize::MAX,
-        })
-        .mount(&server)
-        .await;
+    let support::Harness { server, client } = five_users().await;
     let mut pages = client.pages(SimpleListRequest::new(1).size(2));
     let first = pages.next().await.expect("a first page").expect("ok");
     assert_eq!(first.userlist.len(), 2);
