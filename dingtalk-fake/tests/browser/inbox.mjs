@@ -11,7 +11,9 @@ import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 
-const STEP_TIMEOUT = 15000;
+// Each step waits for a state, never for a duration: the bound only decides how long a broken
+// step takes to fail, and a loaded machine (parallel builds, a Stream round trip) needs room.
+const STEP_TIMEOUT = 45000;
 const env = (name, fallback) => {
   const value = process.env[name] ?? fallback;
   if (value === undefined) throw new Error(`${name} is not set`);
