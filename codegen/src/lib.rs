@@ -41,6 +41,9 @@ pub const ERRORS_FILE: &str = "errors.yaml";
 /// The folder whose files declare events (one `Event` enum for all of them).
 pub const EVENTS_DIR: &str = "events/";
 
+/// The file that introduces the spec's folders (which have no file of their own).
+pub const AREAS_FILE: &str = "areas.yaml";
+
 /// Parses and validates spec sources. `display_root` prefixes paths in messages (`api-spec`).
 pub fn parse(
     display_root: &str,
@@ -84,6 +87,10 @@ pub fn parse(
             spec.errors = load::load_errors(&display, &root, &mut diags);
             continue;
         }
+        if source.relative_path == AREAS_FILE {
+            spec.area_docs = load::load_areas(&display, &root, &mut diags);
+            continue;
+        }
         if source.relative_path.starts_with(EVENTS_DIR) {
             let (events, callbacks) =
                 load::load_events_file(&display, &root, &source.text, &mut diags);
@@ -117,6 +124,7 @@ pub fn parse(
         return Err(SpecErrors(sorted));
     }
     check_module_clashes(&spec, &mut diags);
+    check_area_docs(&spec, &mut diags);
     if diags.is_empty() {
         let resolved = validate::validate(&spec, &mut diags);
         if diags.is_empty() {
@@ -140,6 +148,32 @@ fn first_problem(diags: &Diagnostics, before: usize, display: &str) -> Span {
 }
 
 /// `contact.yaml` beside a `contact/` folder would make two modules named `contact`.
+/// Every introduction in `areas.yaml` names a folder of the spec (a file introduces itself).
+fn check_area_docs(spec: &Spec, diags: &mut Diagnostics) {
+    for area in &spec.area_docs {
+        let path: Vec<&str> = area.folder.split('/').collect();
+        let is_file = spec.files.iter().any(|f| f.module == path);
+        let is_folder = spec
+            .files
+            .iter()
+            .any(|f| f.module.len() > path.len() && f.module.iter().zip(&path).all(|(a, b)| a == b));
+        if is_file {
+            diags.error(
+                area.span.clone(),
+                format!(
+                    "`{}` is a spec file, not a folder: write its introduction as the `doc:` of `{}.yaml`",
+                    area.folder, area.folder
+                ),
+            );
+        } else if !is_folder {
+            diags.error(
+                area.span.clone(),
+                format!("`{}` is no folder of the spec (areas.yaml introduces folders such as `contact`)", area.folder),
+            );
+        }
+    }
+}
+
 fn check_module_clashes(spec: &Spec, diags: &mut Diagnostics) {
     for file in &spec.files {
         let folder_too = spec.files.iter().any(|other| {

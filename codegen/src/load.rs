@@ -1311,6 +1311,29 @@ fn load_pagination(node: &Node, diags: &mut Diagnostics) -> Option<Pagination> {
     })
 }
 
+/// Loads `areas.yaml`: `doc` (for maintainers) and `areas`, folder -> introduction.
+pub fn load_areas(display_path: &str, root: &Node, diags: &mut Diagnostics) -> Vec<AreaDoc> {
+    let Some(mut reader) = MapReader::new(root, "the areas file", diags) else {
+        return Vec::new();
+    };
+    let _ = doc(&mut reader, diags);
+    let areas = reader.require("areas", display_path, diags);
+    reader.finish(&["doc", "areas"], diags);
+    let Some(areas) = areas else {
+        return Vec::new();
+    };
+    named_entries(areas, "`areas`", diags)
+        .into_iter()
+        .filter_map(|(key, value)| {
+            Some(AreaDoc {
+                folder: non_empty_string(key, "a folder of the spec", diags)?,
+                span: key.span.clone(),
+                doc: non_empty_string(value, "an area's introduction", diags)?,
+            })
+        })
+        .collect()
+}
+
 /// Loads `errors.yaml`.
 pub fn load_errors(display_path: &str, root: &Node, diags: &mut Diagnostics) -> Option<ErrorList> {
     let mut reader = MapReader::new(root, "the error-code file", diags)?;

@@ -13,6 +13,18 @@ pub struct Spec {
     /// Every callback payload of the `events/` files (robot messages, card actions): pushed
     /// like events, but on a topic of their own and answered by the app.
     pub callbacks: Vec<EventDef>,
+    /// Introductions of the folders of the spec (`areas.yaml`): a folder has no file whose
+    /// `doc` could introduce it.
+    pub area_docs: Vec<AreaDoc>,
+}
+
+/// The introduction of a folder module (`contact`, `message`), from `areas.yaml`.
+#[derive(Debug, Clone)]
+pub struct AreaDoc {
+    /// The folder's path, `/`-separated (`contact`, `robot`).
+    pub folder: String,
+    pub span: Span,
+    pub doc: String,
 }
 
 /// One event DingTalk pushes (`user_add_org`), declared in an `events/*.yaml` file.

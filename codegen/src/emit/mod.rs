@@ -154,6 +154,8 @@ fn api_name(module: &[String]) -> String {
 #[derive(Default)]
 struct Tree<'a> {
     file: Option<&'a SpecFile>,
+    /// A folder's introduction (`areas.yaml`).
+    intro: Option<&'a str>,
     children: BTreeMap<String, Tree<'a>>,
 }
 
@@ -174,6 +176,15 @@ fn module_tree(spec: &Spec, gated: &Gated) -> TokenStream {
             node = node.children.entry(segment.clone()).or_default();
         }
         node.file = Some(file);
+    }
+    for area in &spec.area_docs {
+        let mut node = Some(&mut root);
+        for segment in area.folder.split('/') {
+            node = node.and_then(|n| n.children.get_mut(segment));
+        }
+        if let Some(node) = node {
+            node.intro = Some(&area.doc);
+        }
     }
     let modules: Vec<TokenStream> = root
         .children
@@ -268,7 +279,10 @@ fn tree_module(name: &str, tree: &Tree<'_>, path: &[String]) -> TokenStream {
     let include_path = format!("/{}.rs", path.join("/"));
     let doc = match tree.file {
         Some(file) => doc_attrs(&file.doc),
-        None => doc_attrs(&format!("The `{name}` area.")),
+        None => match tree.intro {
+            Some(intro) => doc_attrs(intro),
+            None => doc_attrs(&format!("The `{name}` area.")),
+        },
     };
     let include = if tree.file.is_some() {
         quote! { include!(concat!(env!("OUT_DIR"), #include_path)); }
