@@ -153,10 +153,9 @@ fn check_area_docs(spec: &Spec, diags: &mut Diagnostics) {
     for area in &spec.area_docs {
         let path: Vec<&str> = area.folder.split('/').collect();
         let is_file = spec.files.iter().any(|f| f.module == path);
-        let is_folder = spec
-            .files
-            .iter()
-            .any(|f| f.module.len() > path.len() && f.module.iter().zip(&path).all(|(a, b)| a == b));
+        let is_folder = spec.files.iter().any(|f| {
+            f.module.len() > path.len() && f.module.iter().zip(&path).all(|(a, b)| a == b)
+        });
         if is_file {
             diags.error(
                 area.span.clone(),
