@@ -775,6 +775,7 @@ mod tests {
             secret: false,
             flatten: false,
             client_default: None,
+            values: Vec::new(),
         }
     }
 

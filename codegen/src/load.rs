@@ -445,7 +445,7 @@ fn load_union(node: &Node, diags: &mut Diagnostics) -> Option<Union> {
 }
 
 const FIELD_KEYS: &[&str] = &[
-    "type", "fields", "enum", "required", "doc", "encoding", "aliases", "secret",
+    "type", "fields", "enum", "required", "doc", "encoding", "aliases", "secret", "values",
 ];
 const PARAM_KEYS: &[&str] = &[
     "in",
@@ -459,6 +459,7 @@ const PARAM_KEYS: &[&str] = &[
     "secret",
     "flatten",
     "client_default",
+    "values",
 ];
 
 fn load_fields(node: &Node, params: bool, diags: &mut Diagnostics) -> Vec<Field> {
@@ -572,6 +573,10 @@ fn load_field(key: &Node, node: &Node, param: bool, diags: &mut Diagnostics) -> 
     } else {
         None
     };
+    let codes = reader
+        .take("values")
+        .map(|n| int_values(n, &owner, diags))
+        .unwrap_or_default();
     let ty = reader.take("type");
     let fields = reader.take("fields");
     let values = reader.take("enum");
@@ -579,6 +584,14 @@ fn load_field(key: &Node, node: &Node, param: bool, diags: &mut Diagnostics) -> 
     let shape = match (ty, fields, values) {
         (Some(t), None, None) => {
             let ty = type_expr(t, diags)?;
+            if !codes.is_empty()
+                && (!matches!(ty, TypeExpr::I32 | TypeExpr::I64) || encoding.is_some())
+            {
+                diags.error(
+                    t.span.clone(),
+                    format!("{owner} has `values` (names of integer codes): its type must be `i64` or `i32`, without an `encoding`"),
+                );
+            }
             if client_default.is_some() && !matches!(ty, TypeExpr::I32 | TypeExpr::I64) {
                 diags.error(
                     t.span.clone(),
@@ -609,7 +622,48 @@ fn load_field(key: &Node, node: &Node, param: bool, diags: &mut Diagnostics) -> 
         secret,
         flatten,
         client_default,
+        values: codes,
     })
+}
+
+/// `values:` of an integer field: snake_case name -> code, each code once.
+fn int_values(node: &Node, owner: &str, diags: &mut Diagnostics) -> Vec<IntValue> {
+    let mut out: Vec<IntValue> = Vec::new();
+    for (key, value) in named_entries(node, "`values`", diags) {
+        let Some(name) = non_empty_string(key, "a value name", diags) else {
+            continue;
+        };
+        if !name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            diags.error(
+                key.span.clone(),
+                format!("{owner}: value name `{name}` must be snake_case (e.g. `not_started`); it becomes a Rust variant"),
+            );
+            continue;
+        }
+        let Some(code) = integer(value, "the value's integer code", diags) else {
+            continue;
+        };
+        if let Some(first) = out.iter().find(|v| v.code == code) {
+            diags.error(
+                value.span.clone(),
+                format!(
+                    "{owner}: code {code} is named twice (`{}` and `{name}`)",
+                    first.name
+                ),
+            );
+            continue;
+        }
+        out.push(IntValue {
+            name,
+            code,
+            span: key.span.clone(),
+        });
+    }
+    out
 }
 
 fn string_list(node: &Node, what: &str, diags: &mut Diagnostics) -> Vec<String> {

@@ -141,6 +141,17 @@ pub struct Field {
     pub flatten: bool,
     /// A parameter the client fills when the request leaves it unset (`client_default:`).
     pub client_default: Option<ClientDefault>,
+    /// Names of the integer codes of an `i32`/`i64` field (`values:`): an enum in Rust that
+    /// keeps unknown codes, the number on the wire.
+    pub values: Vec<IntValue>,
+}
+
+/// One named integer code of a `values:` field.
+#[derive(Debug, Clone)]
+pub struct IntValue {
+    pub name: String,
+    pub code: i64,
+    pub span: Span,
 }
 
 /// Client-wide values a request parameter can default to (`ClientBuilder` settings).

@@ -222,10 +222,10 @@ async fn classic_writes(
             .await?
             .progress;
         let (percent, status) = progress
-            .map(|p| (p.progress_in_percent.unwrap_or(0), p.status.unwrap_or(0)))
-            .unwrap_or((0, 0));
-        println!("   poll {poll}: {percent}% (status {status})");
-        if status == 2 {
+            .map(|p| (p.progress_in_percent.unwrap_or(0), p.status))
+            .unwrap_or((0, None));
+        println!("   poll {poll}: {percent}% (status {status:?})");
+        if status == Some(work_notice::WorkNoticeSendProgressStatus::Done) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(if target._fake.is_some() {

@@ -5,6 +5,7 @@
 use dingtalk_api::chat::{CreateRequest, GetReadListRequest, GetRequest, UpdateRequest};
 use dingtalk_api::message::work_notice::{
     GetSendProgressRequest, GetSendResultRequest, RecallRequest, SendRequest,
+    WorkNoticeSendProgressStatus,
 };
 use dingtalk_api::types::message::{
     ActionCard, ActionCardButton, ButtonOrientation, MarkdownContent, Message,
@@ -215,11 +216,17 @@ async fn progress_advances_per_poll_until_done() {
             progress.status.unwrap(),
         );
         seen.push(step);
-        if step.1 == 2 || seen.len() > 5 {
+        if step.1 == WorkNoticeSendProgressStatus::Done || seen.len() > 5 {
             break;
         }
     }
-    assert_eq!(seen, [(50, 1), (100, 2)]);
+    assert_eq!(
+        seen,
+        [
+            (50, WorkNoticeSendProgressStatus::Processing),
+            (100, WorkNoticeSendProgressStatus::Done)
+        ]
+    );
     let again = api
         .get_send_progress(GetSendProgressRequest::new(task_id).agent_id(AGENT_ID))
         .await
@@ -228,7 +235,7 @@ async fn progress_advances_per_poll_until_done() {
         .unwrap();
     assert_eq!(
         (again.progress_in_percent, again.status),
-        (Some(100), Some(2))
+        (Some(100), Some(WorkNoticeSendProgressStatus::Done))
     );
 
     let unknown = api

@@ -185,7 +185,11 @@ async fn get_send_progress_posts_agent_and_task_and_decodes_the_progress() {
     // {"errcode":0,"errmsg":"ok","progress":{"progress_in_percent":100,"status":2},...}
     let progress = answer.progress.expect("progress is present");
     assert_eq!(progress.progress_in_percent, Some(100));
-    assert_eq!(progress.status, Some(2));
+    assert_eq!(
+        progress.status,
+        Some(dingtalk_api::message::work_notice::WorkNoticeSendProgressStatus::Done)
+    );
+    assert_eq!(progress.status.map(|s| s.code()), Some(2));
 }
 
 #[tokio::test]
@@ -641,4 +645,27 @@ async fn send_and_wait_gives_up_with_a_timeout_when_the_task_never_finishes() {
             .await
             .is_empty()
     );
+}
+
+/// A status code this version does not name decodes as `Other` with its number, and codes
+/// spelled as text read like numbers.
+#[test]
+fn progress_status_codes_decode_into_their_names_and_keep_unknown_numbers() {
+    use dingtalk_api::message::work_notice::WorkNoticeSendProgress;
+    use dingtalk_api::message::work_notice::WorkNoticeSendProgressStatus as Status;
+    for (json, expected) in [
+        (r#"{"status":0}"#, Some(Status::NotStarted)),
+        (r#"{"status":"1"}"#, Some(Status::Processing)),
+        (r#"{"status":2}"#, Some(Status::Done)),
+        (r#"{"status":7}"#, Some(Status::Other(7))),
+        (r#"{"status":null}"#, None),
+        (r#"{}"#, None),
+    ] {
+        let progress: WorkNoticeSendProgress = serde_json::from_str(json).expect(json);
+        assert_eq!(progress.status, expected, "{json}");
+    }
+    assert_eq!(Status::Other(7).code(), 7);
+    assert_eq!(Status::from_code(2), Status::Done);
+    assert_eq!(Status::Done.to_string(), "2");
+    assert!(serde_json::from_str::<WorkNoticeSendProgress>(r#"{"status":"done"}"#).is_err());
 }

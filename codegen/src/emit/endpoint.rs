@@ -726,10 +726,12 @@ fn until_test(emitter: &Emitter<'_>, poll: &Endpoint, waiter: &Waiter) -> TokenS
         _ => return quote! { false },
     };
     let mut value: Option<TokenStream> = None;
+    let mut coded = false;
     for segment in waiter.until.name.split('.') {
         let Some(field) = fields.iter().find(|f| f.wire == segment).cloned() else {
             return quote! { false };
         };
+        coded = !field.values.is_empty();
         let id = ident(&naming::field_name(segment));
         value = Some(match (value, field.required) {
             (None, true) => quote! { Some(&answer.#id) },
@@ -753,6 +755,11 @@ fn until_test(emitter: &Emitter<'_>, poll: &Endpoint, waiter: &Waiter) -> TokenS
         return quote! { false };
     };
     match &waiter.equals {
+        // A field with named codes is an enum: compare its code.
+        WaitValue::Int(n) if coded => {
+            let n = proc_macro2::Literal::i64_unsuffixed(*n);
+            quote! { #value.is_some_and(|v| v.code() == #n) }
+        }
         WaitValue::Int(n) => {
             let n = proc_macro2::Literal::i64_unsuffixed(*n);
             quote! { #value.is_some_and(|v| *v == #n) }
@@ -836,6 +843,7 @@ fn request_params(endpoint: &Endpoint) -> std::borrow::Cow<'_, [Field]> {
         secret: true,
         flatten: false,
         client_default: None,
+        values: Vec::new(),
     };
     let mut params = vec![token];
     params.extend(endpoint.params.iter().cloned());

@@ -95,6 +95,16 @@ impl Emitter<'_> {
     /// The field's value type without `Option`, emitting inline objects and enums on the way.
     fn base_type(&mut self, owner: &str, field: &Field, dir: Direction) -> (TokenStream, TypeExpr) {
         match &field.shape {
+            // Named integer codes: an enum of this field's own (the number stays the wire
+            // type, so the lenient reader and the example checks treat it as one).
+            FieldShape::Type(ty) if !field.values.is_empty() => {
+                let name = format!("{owner}{}", naming::type_name(&field.wire));
+                let doc = format!("The codes of `{}` in [`{owner}`].", field.wire);
+                let item = self.int_enum_item(&name, &doc, &field.values, dir);
+                self.extra.push(item);
+                let id = ident(&name);
+                (quote! { #id }, ty.clone())
+            }
             FieldShape::Type(ty) => (self.rust_type(ty), ty.clone()),
             FieldShape::Object(fields) => {
                 let name = format!("{owner}{}", naming::type_name(&field.wire));
@@ -406,6 +416,101 @@ impl Emitter<'_> {
                 (quote! { impl Into<#base> }, quote! { #name.into() })
             }
             _ => (quote! { #base }, quote! { #name }),
+        }
+    }
+
+    /// An enum of named integer codes (`values:`) with an `Other` fallback that keeps the
+    /// number: read leniently like any integer, written as the number.
+    pub fn int_enum_item(
+        &mut self,
+        name: &str,
+        doc: &str,
+        values: &[IntValue],
+        dir: Direction,
+    ) -> TokenStream {
+        let type_ident = ident(name);
+        let variants: Vec<Ident> = values
+            .iter()
+            .map(|v| ident(&naming::type_name(&v.name)))
+            .collect();
+        let codes: Vec<proc_macro2::Literal> = values
+            .iter()
+            .map(|v| proc_macro2::Literal::i64_unsuffixed(v.code))
+            .collect();
+        let docs: Vec<TokenStream> = values
+            .iter()
+            .map(|v| doc_attrs(&format!("`{}`", v.code)))
+            .collect();
+        let doc = doc_attrs(doc);
+        let ser = if dir.ser {
+            quote! {
+                impl serde::Serialize for #type_ident {
+                    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                        serializer.serialize_i64(self.code())
+                    }
+                }
+            }
+        } else {
+            quote! {}
+        };
+        let de = if dir.de {
+            quote! {
+                impl crate::wire::de::Lenient for #type_ident {
+                    fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        <i64 as crate::wire::de::Lenient>::lenient(d).map(Self::from_code)
+                    }
+                }
+                impl crate::wire::de::Lenient for Option<#type_ident> {
+                    fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        <Option<i64> as crate::wire::de::Lenient>::lenient(d)
+                            .map(|code| code.map(#type_ident::from_code))
+                    }
+                }
+                impl<'de> serde::Deserialize<'de> for #type_ident {
+                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        <Self as crate::wire::de::Lenient>::lenient(d)
+                    }
+                }
+            }
+        } else {
+            quote! {}
+        };
+        quote! {
+            #doc
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+            #[non_exhaustive]
+            pub enum #type_ident {
+                #( #docs #variants, )*
+                /// A code this version of the crate does not know.
+                Other(i64),
+            }
+
+            impl #type_ident {
+                /// The code on the wire.
+                pub fn code(self) -> i64 {
+                    match self {
+                        #( Self::#variants => #codes, )*
+                        Self::Other(code) => code,
+                    }
+                }
+
+                /// The value of a code (`Other` for one this version does not know).
+                pub fn from_code(code: i64) -> Self {
+                    match code {
+                        #( #codes => Self::#variants, )*
+                        other => Self::Other(other),
+                    }
+                }
+            }
+
+            impl std::fmt::Display for #type_ident {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    write!(f, "{}", self.code())
+                }
+            }
+
+            #ser
+            #de
         }
     }
 
