@@ -442,17 +442,11 @@ impl Emitter<'_> {
             .map(|v| doc_attrs(&format!("`{}`", v.code)))
             .collect();
         let doc = doc_attrs(doc);
-        let ser = if dir.ser {
-            quote! {
-                impl serde::Serialize for #type_ident {
-                    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                        serializer.serialize_i64(self.code())
-                    }
-                }
-            }
-        } else {
-            quote! {}
-        };
+        let ser = serialize_impl(
+            &type_ident,
+            dir,
+            quote! { serializer.serialize_i64(self.code()) },
+        );
         let de = if dir.de {
             quote! {
                 impl crate::wire::de::Lenient for #type_ident {
@@ -466,15 +460,15 @@ impl Emitter<'_> {
                             .map(|code| code.map(#type_ident::from_code))
                     }
                 }
-                impl<'de> serde::Deserialize<'de> for #type_ident {
-                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                        <Self as crate::wire::de::Lenient>::lenient(d)
-                    }
-                }
             }
         } else {
             quote! {}
         };
+        let de_impl = deserialize_impl(
+            &type_ident,
+            dir,
+            quote! { <Self as crate::wire::de::Lenient>::lenient(deserializer) },
+        );
         quote! {
             #doc
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -511,6 +505,7 @@ impl Emitter<'_> {
 
             #ser
             #de
+            #de_impl
         }
     }
 
@@ -543,28 +538,16 @@ impl Emitter<'_> {
             })
             .collect();
         let doc = doc_attrs(doc);
-        let ser = if dir.ser {
-            quote! {
-                impl serde::Serialize for #type_ident {
-                    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                        serializer.serialize_str(self.as_str())
-                    }
-                }
-            }
-        } else {
-            quote! {}
-        };
-        let de = if dir.de {
-            quote! {
-                impl<'de> serde::Deserialize<'de> for #type_ident {
-                    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                        crate::wire::de::string_enum(deserializer)
-                    }
-                }
-            }
-        } else {
-            quote! {}
-        };
+        let ser = serialize_impl(
+            &type_ident,
+            dir,
+            quote! { serializer.serialize_str(self.as_str()) },
+        );
+        let de = deserialize_impl(
+            &type_ident,
+            dir,
+            quote! { crate::wire::de::string_enum(deserializer) },
+        );
         quote! {
             #doc
             #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -739,6 +722,36 @@ fn field_doc_text(field: &Field) -> String {
         format!("`{}`", field.wire)
     } else {
         text
+    }
+}
+
+/// `Serialize` for a type that writes itself as one value (`body`, given `serializer`), when
+/// it travels in requests.
+fn serialize_impl(type_ident: &Ident, dir: Direction, body: TokenStream) -> TokenStream {
+    if !dir.ser {
+        return quote! {};
+    }
+    quote! {
+        impl serde::Serialize for #type_ident {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                #body
+            }
+        }
+    }
+}
+
+/// `Deserialize` for a type read as one value (`body`, given `deserializer`), when it
+/// travels in answers.
+fn deserialize_impl(type_ident: &Ident, dir: Direction, body: TokenStream) -> TokenStream {
+    if !dir.de {
+        return quote! {};
+    }
+    quote! {
+        impl<'de> serde::Deserialize<'de> for #type_ident {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                #body
+            }
+        }
     }
 }
 
