@@ -232,7 +232,19 @@ impl Client {
         request: E,
         deadline: Option<Duration>,
     ) -> Result<Response<E::Output>, Error> {
-        self.send_prepared(request, deadline, None).await
+        self.send_prepared(request, deadline, None, None).await
+    }
+
+    /// Like [`send`](Self::send), with `options` in place of the client's deadline and retry
+    /// policy for this call. The area accessors' `with_deadline` and `with_retry` end here.
+    pub async fn send_with<E: Endpoint + Send>(
+        &self,
+        request: E,
+        options: CallOptions,
+    ) -> Result<E::Output, Error> {
+        self.send_prepared(request, options.deadline, None, options.retry)
+            .await
+            .map(|response| response.data)
     }
 
     /// Sends `request` with query parameters that `signer` computes afresh for every
@@ -243,7 +255,7 @@ impl Client {
         request: E,
         signer: QuerySigner,
     ) -> Result<Response<E::Output>, Error> {
-        self.send_prepared(request, None, Some(signer)).await
+        self.send_prepared(request, None, Some(signer), None).await
     }
 
     /// This client's classic base URL (`https://oapi.dingtalk.com` unless configured).
@@ -257,6 +269,7 @@ impl Client {
         mut request: E,
         deadline: Option<Duration>,
         signer: Option<QuerySigner>,
+        retry: Option<RetryPolicy>,
     ) -> Result<Response<E::Output>, Error> {
         let spec = &E::SPEC;
         check_runtime()?;
@@ -269,6 +282,7 @@ impl Client {
         }
         let mut prepared = prepare(&request)?;
         prepared.signer = signer;
+        prepared.retry = retry;
         // The answer is decoded inside the attempt (status and payload in one pass); the
         // status decides retries, the payload waits here.
         let mut payload = None;
@@ -417,7 +431,8 @@ impl Client {
         let recorder = span.clone();
         async move {
             let started = Instant::now();
-            let deadline = started + deadline.unwrap_or(self.inner.retry.total_deadline);
+            let policy = prepared.retry.as_ref().unwrap_or(&self.inner.retry);
+            let deadline = started + deadline.unwrap_or(policy.total_deadline);
             let (result, attempts) = self.attempts(spec, prepared, deadline, decoder).await;
             let span = recorder;
             span.record("elapsed_ms", started.elapsed().as_millis() as u64);
@@ -454,7 +469,7 @@ impl Client {
         deadline: Instant,
         decoder: Decoder<'_>,
     ) -> (Result<(u16, Status), Error>, u32) {
-        let policy = &self.inner.retry;
+        let policy = prepared.retry.as_ref().unwrap_or(&self.inner.retry);
         let mut jitter = Jitter::new();
         let mut attempts = 0;
         let mut budget = crate::retry::Budget::default();
@@ -884,6 +899,41 @@ struct Prepared {
     user_token: Option<crate::UserToken>,
     /// Query parameters computed per attempt (a robot webhook's timestamp and signature).
     signer: Option<QuerySigner>,
+    /// This call's retry policy, when it is not the client's.
+    retry: Option<RetryPolicy>,
+}
+
+/// Options for some calls rather than the whole client: a deadline, a retry policy. Set them
+/// on an area accessor (`client.contact().user().with_deadline(..).get_v2(..)`) or pass them
+/// to [`Client::send_with`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallOptions {
+    /// The most time a call may take, retries and waits included (else the retry policy's
+    /// total deadline).
+    pub deadline: Option<Duration>,
+    /// The retry policy of these calls (else the client's).
+    pub retry: Option<RetryPolicy>,
+}
+
+impl CallOptions {
+    /// The client's own settings.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Give up after `deadline` (retries and waits included). A send cut off while its
+    /// request may be on the wire ends in [`Error::OutcomeUnknown`].
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Retry as `policy` says ([`RetryPolicy::none`]: a single attempt).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
 }
 
 /// Computes query parameters at the moment of each attempt.
@@ -926,6 +976,7 @@ fn prepare<E: Endpoint>(request: &E) -> Result<Prepared, Error> {
         content_type,
         user_token: request.user_token().cloned(),
         signer: None,
+        retry: None,
     })
 }
 

@@ -40,7 +40,7 @@ pub mod waiter;
 pub mod wire;
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_DOWNLOAD_BYTES,
+    CallOptions, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_DOWNLOAD_BYTES,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_V1_BASE_URL, Response, http_client_builder,
 };
 pub use endpoint::Endpoint;

@@ -124,3 +124,91 @@ fn an_answer_can_be_built_by_hand_for_a_unit_test() {
     user.title = Some("CTO".into());
     assert_eq!(greeting(&user), "Ann (CTO)");
 }
+
+async fn mount_failing_get_v2(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/topapi/v2/user/get"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("busy"))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn an_accessors_retry_policy_holds_for_its_calls_and_the_accessors_below_it() {
+    use dingtalk_api::RetryPolicy;
+    use dingtalk_api::contact::user::GetV2Request;
+    let h = support::harness().await;
+    mount_failing_get_v2(&h.server).await;
+    let calls = || async {
+        support::requests_to(&h.server, "/topapi/v2/user/get")
+            .await
+            .len()
+    };
+
+    let once = h
+        .client
+        .contact()
+        .user()
+        .with_retry(RetryPolicy::none())
+        .get_v2(GetV2Request::new("u1"))
+        .await;
+    assert!(once.is_err());
+    assert_eq!(calls().await, 1, "a single attempt");
+
+    // Set on the folder, it reaches the file's accessor.
+    let again = h
+        .client
+        .contact()
+        .with_retry(RetryPolicy::none())
+        .user()
+        .get_v2(GetV2Request::new("u1"))
+        .await;
+    assert!(again.is_err());
+    assert_eq!(calls().await, 2, "one more attempt");
+
+    // Without it, the client's policy retries the 500.
+    let retried = h
+        .client
+        .contact()
+        .user()
+        .get_v2(GetV2Request::new("u1"))
+        .await;
+    assert!(retried.is_err());
+    assert!(calls().await > 3, "the client's policy retried");
+}
+
+#[tokio::test]
+async fn an_accessors_deadline_cuts_a_slow_call_short() {
+    use dingtalk_api::contact::user::GetV2Request;
+    use std::time::{Duration, Instant};
+    let h = support::harness().await;
+    Mock::given(method("POST"))
+        .and(path("/topapi/v2/user/get"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(Duration::from_secs(20))
+                .set_body_json(json!({"errcode": 0, "result": {"userid": "u1", "name": "Ann"}})),
+        )
+        .mount(&h.server)
+        .await;
+    let started = Instant::now();
+    let cut = h
+        .client
+        .contact()
+        .user()
+        .with_deadline(Duration::from_millis(300))
+        .get_v2(GetV2Request::new("u1"))
+        .await;
+    assert!(
+        matches!(
+            cut,
+            Err(Error::DeadlineExceeded { .. } | Error::Timeout { .. })
+        ),
+        "{cut:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}

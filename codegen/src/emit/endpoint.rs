@@ -216,7 +216,7 @@ pub fn endpoint(
             &self,
             request: #request_ident,
         ) -> impl std::future::Future<Output = Result<#output, crate::Error>> + Send + use<'c> {
-            self.client.send(request)
+            self.client.send_with(request, self.options.clone())
         }
         #(#waiters)*
     };
@@ -678,7 +678,7 @@ fn waiter_method(
                 output_of(emitter, result),
                 quote! {
                     #build_last
-                    let last = self.client.send(last).await?;
+                    let last = self.client.send_with(last, self.options.clone()).await?;
                 },
                 format!(", then sends [`{name}`] and returns its answer"),
             )
@@ -703,7 +703,7 @@ fn waiter_method(
             request: #request_ident,
             wait: crate::waiter::Wait,
         ) -> Result<crate::waiter::Waited<#output, #last_output>, crate::Error> {
-            let first = self.client.send(request.clone()).await?;
+            let first = self.client.send_with(request.clone(), self.options.clone()).await?;
             #build_poll
             let (polls, #polled) = crate::waiter::poll_until(
                 self.client,

@@ -114,14 +114,17 @@ fn module_file(file: &SpecFile, resolved: &Resolved) -> TokenStream {
             file.module.join("::"),
             file.module.join("().")
         );
+        let options = call_options();
         quote! {
             #[doc = #doc]
-            #[derive(Debug, Clone, Copy)]
+            #[derive(Debug, Clone)]
             pub struct #api_ident<'c> {
                 pub(crate) client: &'c crate::Client,
+                pub(crate) options: crate::CallOptions,
             }
 
             impl<'c> #api_ident<'c> {
+                #options
                 #(#methods)*
             }
         }
@@ -235,6 +238,24 @@ fn module_tree(spec: &Spec, gated: &Gated) -> TokenStream {
     }
 }
 
+/// The per-call settings of an area accessor (they reach the accessors below it too).
+fn call_options() -> TokenStream {
+    quote! {
+        /// Calls through this accessor give up after `deadline`, retries and waits included
+        /// (a send cut off while it may be on the wire ends in `Error::OutcomeUnknown`).
+        pub fn with_deadline(mut self, deadline: std::time::Duration) -> Self {
+            self.options = self.options.deadline(deadline);
+            self
+        }
+
+        /// Calls through this accessor retry as `policy` says instead of as the client does.
+        pub fn with_retry(mut self, policy: crate::RetryPolicy) -> Self {
+            self.options = self.options.retry(policy);
+            self
+        }
+    }
+}
+
 /// Accessor methods from a parent to each child module that has endpoints.
 fn accessors(
     tree: &Tree<'_>,
@@ -263,11 +284,17 @@ fn accessors(
             } else {
                 quote! { 'c }
             };
+            // The client's accessors start from its settings; a folder's pass on its own.
+            let options = if path.is_empty() {
+                quote! { crate::CallOptions::default() }
+            } else {
+                quote! { self.options.clone() }
+            };
             quote! {
                 #cfg
                 #[doc = #doc]
                 pub fn #method(&self) -> crate:: #( #segments :: )* #api<#lifetime> {
-                    crate:: #( #segments :: )* #api { client: #client }
+                    crate:: #( #segments :: )* #api { client: #client, options: #options }
                 }
             }
         })
@@ -306,14 +333,17 @@ fn tree_module(name: &str, tree: &Tree<'_>, path: &[String]) -> TokenStream {
             path.join("().")
         );
         let methods = accessors(tree, quote! { self.client }, path, &Gated::new());
+        let options = call_options();
         quote! {
             #[doc = #api_doc]
-            #[derive(Debug, Clone, Copy)]
+            #[derive(Debug, Clone)]
             pub struct #api<'c> {
                 pub(crate) client: &'c crate::Client,
+                pub(crate) options: crate::CallOptions,
             }
 
             impl<'c> #api<'c> {
+                #options
                 #(#methods)*
             }
         }
