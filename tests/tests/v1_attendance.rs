@@ -4,27 +4,15 @@ mod support;
 // `result`; check-in records page with an integer `nextToken` that starts at 0 and is sent
 // as a JSON number; holidays decode as a list with a typed holiday kind.
 
-use dingtalk_api::Client;
 use dingtalk_api::attendance::checkin::*;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use support::{APP_KEY, APP_SECRET, TOKEN};
+use support::TOKEN;
 
 const RECORDS: &str = "/v1.0/attendance/checkin/records/query";
 const HOLIDAYS: &str = "/v1.0/attendance/holidays";
-
-async fn v1_harness() -> (MockServer, Client) {
-    let server = MockServer::start().await;
-    support::mount_gettoken(&server, TOKEN, 7200).await;
-    let client = Client::builder(APP_KEY, APP_SECRET)
-        .base_url(server.uri())
-        .v1_base_url(server.uri())
-        .build()
-        .expect("client builds");
-    (server, client)
-}
 
 async fn bodies(server: &MockServer, endpoint_path: &str) -> Vec<Value> {
     support::requests_to(server, endpoint_path)
@@ -60,7 +48,7 @@ fn every_v1_attendance_endpoint_has_a_wire_test_here() {
 
 #[tokio::test]
 async fn query_checkin_records_decodes_the_result_and_sends_numbers() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("POST"))
         .and(path(RECORDS))
         .and(header("x-acs-dingtalk-access-token", TOKEN))
@@ -105,7 +93,7 @@ async fn query_checkin_records_decodes_the_result_and_sends_numbers() {
 
 #[tokio::test]
 async fn the_record_walk_starts_at_zero_and_stops_when_next_token_is_gone() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     let pages = [
         (
             0,
@@ -149,7 +137,7 @@ async fn the_record_walk_starts_at_zero_and_stops_when_next_token_is_gone() {
 
 #[tokio::test]
 async fn get_user_holidays_decodes_the_result_list() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("POST"))
         .and(path(HOLIDAYS))
         .and(header("x-acs-dingtalk-access-token", TOKEN))

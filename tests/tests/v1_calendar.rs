@@ -4,7 +4,6 @@
 
 mod support;
 
-use dingtalk_api::Client;
 use dingtalk_api::calendar::events::{
     CalendarEventAttendeeInput, CalendarEventCardInstance, CalendarEventCategory,
     CalendarEventConfig, CalendarEventDetail, CalendarEventLocationInput,
@@ -15,80 +14,13 @@ use dingtalk_api::calendar::events::{
 };
 use serde_json::json;
 use wiremock::matchers::{header, method, path, query_param};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, Request, ResponseTemplate};
 
 const MODULE: &str = "calendar/events";
 /// A unionId with characters that must be percent-encoded in a path segment.
 const USER_ID: &str = "iiiP35+sJ/adba 8a";
 const USER_ID_ENCODED: &str = "iiiP35%2BsJ%2Fadba%208a";
 const EVENT_ID: &str = "cnNTbW1YbxxxxdEgvdlQrQT09";
-
-async fn v1() -> (MockServer, Client) {
-    let h = support::harness().await;
-    let client = Client::builder(support::APP_KEY, support::APP_SECRET)
-        .base_url(h.server.uri())
-        .v1_base_url(h.server.uri())
-        .build()
-        .expect("client builds");
-    (h.server, client)
-}
-
-async fn expect_example(
-    server: &MockServer,
-    http_method: &str,
-    endpoint_path: &str,
-    endpoint: &str,
-) {
-    Mock::given(method(http_method))
-        .and(path(endpoint_path))
-        .and(header("x-acs-dingtalk-access-token", support::TOKEN))
-        .respond_with(support::example_response(MODULE, endpoint))
-        .expect(1)
-        .mount(server)
-        .await;
-}
-
-/// The v1 requests that reached the server (the token fetch aside), each checked for the
-/// token header and the absence of a query token.
-async fn v1_requests(server: &MockServer) -> Vec<Request> {
-    let requests: Vec<Request> = server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| r.url.path() != "/gettoken")
-        .collect();
-    for request in &requests {
-        assert_eq!(
-            request
-                .headers
-                .get("x-acs-dingtalk-access-token")
-                .map(|v| v.to_str().unwrap_or_default()),
-            Some(support::TOKEN)
-        );
-        assert!(request.url.query_pairs().all(|(k, _)| k != "access_token"));
-    }
-    requests
-}
-
-async fn sent(server: &MockServer, http_method: &str, endpoint_path: &str) -> Request {
-    let requests = v1_requests(server).await;
-    assert_eq!(requests.len(), 1, "expected one v1 request");
-    let request = requests.into_iter().next().unwrap();
-    assert_eq!(request.method.as_str(), http_method);
-    assert_eq!(request.url.path(), endpoint_path);
-    request
-}
-
-fn query(request: &Request) -> Vec<(String, String)> {
-    let mut pairs: Vec<(String, String)> = request
-        .url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    pairs.sort();
-    pairs
-}
 
 fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut pairs: Vec<(String, String)> = expected
@@ -104,19 +36,6 @@ fn header_value<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
         .headers
         .get(name)
         .map(|v| v.to_str().unwrap_or_default())
-}
-
-fn json_body(request: &Request) -> serde_json::Value {
-    assert_eq!(
-        header_value(request, "content-type"),
-        Some("application/json;charset=utf-8")
-    );
-    serde_json::from_slice(&request.body).expect("the body is JSON")
-}
-
-fn assert_no_body(request: &Request) {
-    assert!(request.body.is_empty(), "no body expected");
-    assert!(request.headers.get("content-type").is_none());
 }
 
 fn events_path() -> String {
@@ -188,8 +107,8 @@ fn assert_documented_event(event: &CalendarEventDetail) {
 
 #[tokio::test]
 async fn create_sends_every_field_and_the_idempotency_header() {
-    let (server, client) = v1().await;
-    expect_example(&server, "POST", &events_path(), "create").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "POST", &events_path(), MODULE, "create").await;
 
     let request = CreateRequest::new(
         USER_ID,
@@ -252,11 +171,11 @@ async fn create_sends_every_field_and_the_idempotency_header() {
         .await
         .expect("create succeeds");
 
-    let request = sent(&server, "POST", &events_path()).await;
-    assert!(query(&request).is_empty());
+    let request = support::single_v1_request(&server, "POST", &events_path()).await;
+    assert!(support::sorted_query(&request).is_empty());
     assert_eq!(header_value(&request, "x-client-token"), Some("idem-0001"));
     assert_eq!(
-        json_body(&request),
+        support::json_request_body(&request),
         json!({
             "summary": "周会",
             "description": "每周例会",
@@ -300,8 +219,8 @@ async fn create_sends_every_field_and_the_idempotency_header() {
 
 #[tokio::test]
 async fn create_all_day_with_only_required_fields() {
-    let (server, client) = v1().await;
-    expect_example(&server, "POST", &events_path(), "create").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "POST", &events_path(), MODULE, "create").await;
 
     client
         .calendar()
@@ -315,18 +234,18 @@ async fn create_all_day_with_only_required_fields() {
         .await
         .expect("create succeeds");
 
-    let request = sent(&server, "POST", &events_path()).await;
+    let request = support::single_v1_request(&server, "POST", &events_path()).await;
     assert!(request.headers.get("x-client-token").is_none());
     assert_eq!(
-        json_body(&request),
+        support::json_request_body(&request),
         json!({"summary": "全天", "start": {"date": "2024-06-01"}})
     );
 }
 
 #[tokio::test]
 async fn list_sends_every_filter_in_the_query() {
-    let (server, client) = v1().await;
-    expect_example(&server, "GET", &events_path(), "list").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "GET", &events_path(), MODULE, "list").await;
 
     let page = client
         .calendar()
@@ -345,10 +264,10 @@ async fn list_sends_every_filter_in_the_query() {
         .await
         .expect("list succeeds");
 
-    let request = sent(&server, "GET", &events_path()).await;
-    assert_no_body(&request);
+    let request = support::single_v1_request(&server, "GET", &events_path()).await;
+    support::assert_no_body(&request);
     assert_eq!(
-        query(&request),
+        support::sorted_query(&request),
         pairs(&[
             ("timeMin", "2020-01-01T00:00:00+08:00"),
             ("timeMax", "2020-12-31T00:00:00+08:00"),
@@ -404,7 +323,7 @@ async fn list_sends_every_filter_in_the_query() {
 
 #[tokio::test]
 async fn collect_all_follows_next_token_until_it_is_absent() {
-    let (server, client) = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     let event = |id: &str| json!({"id": id, "summary": id});
     // The second page is asked for with the first page's cursor.
     Mock::given(method("GET"))
@@ -434,14 +353,14 @@ async fn collect_all_follows_next_token_until_it_is_absent() {
     let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(ids, ["e1", "e2", "e3"]);
 
-    let requests = v1_requests(&server).await;
+    let requests = support::v1_requests(&server).await;
     assert_eq!(requests.len(), 2);
     assert_eq!(
-        query(&requests[0]),
+        support::sorted_query(&requests[0]),
         pairs(&[("maxResults", "100"), ("timeMin", "2020-01-01T00:00:00Z")])
     );
     assert_eq!(
-        query(&requests[1]),
+        support::sorted_query(&requests[1]),
         pairs(&[
             ("maxResults", "100"),
             ("nextToken", "page-2"),
@@ -452,8 +371,8 @@ async fn collect_all_follows_next_token_until_it_is_absent() {
 
 #[tokio::test]
 async fn get_reads_one_event() {
-    let (server, client) = v1().await;
-    expect_example(&server, "GET", &event_path(), "get").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "GET", &event_path(), MODULE, "get").await;
 
     let event = client
         .calendar()
@@ -462,9 +381,12 @@ async fn get_reads_one_event() {
         .await
         .expect("get succeeds");
 
-    let request = sent(&server, "GET", &event_path()).await;
-    assert_no_body(&request);
-    assert_eq!(query(&request), pairs(&[("maxAttendees", "300")]));
+    let request = support::single_v1_request(&server, "GET", &event_path()).await;
+    support::assert_no_body(&request);
+    assert_eq!(
+        support::sorted_query(&request),
+        pairs(&[("maxAttendees", "300")])
+    );
 
     assert_eq!(event.id, "iiiP35sJxxxxPRKgiEiF");
     assert_eq!(event.summary.as_deref(), Some("test event"));
@@ -482,8 +404,8 @@ async fn get_reads_one_event() {
 
 #[tokio::test]
 async fn update_puts_the_changes_with_the_id_in_path_and_body() {
-    let (server, client) = v1().await;
-    expect_example(&server, "PUT", &event_path(), "update").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "PUT", &event_path(), MODULE, "update").await;
 
     let request = UpdateRequest::new(USER_ID, "primary", EVENT_ID, EVENT_ID)
         .x_client_token("idem-0002")
@@ -514,11 +436,11 @@ async fn update_puts_the_changes_with_the_id_in_path_and_body() {
         .await
         .expect("update succeeds");
 
-    let request = sent(&server, "PUT", &event_path()).await;
-    assert!(query(&request).is_empty());
+    let request = support::single_v1_request(&server, "PUT", &event_path()).await;
+    assert!(support::sorted_query(&request).is_empty());
     assert_eq!(header_value(&request, "x-client-token"), Some("idem-0002"));
     assert_eq!(
-        json_body(&request),
+        support::json_request_body(&request),
         json!({
             "id": EVENT_ID,
             "summary": "改期",
@@ -545,7 +467,7 @@ async fn update_puts_the_changes_with_the_id_in_path_and_body() {
 
 #[tokio::test]
 async fn delete_sends_the_flag_and_header_and_accepts_an_empty_answer() {
-    let (server, client) = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     // The documented answer is "HTTP/1.1 200 OK" with no body.
     Mock::given(method("DELETE"))
         .and(path(event_path()))
@@ -566,17 +488,20 @@ async fn delete_sends_the_flag_and_header_and_accepts_an_empty_answer() {
         .await
         .expect("delete succeeds");
 
-    let request = sent(&server, "DELETE", &event_path()).await;
-    assert_no_body(&request);
-    assert_eq!(query(&request), pairs(&[("pushNotification", "true")]));
+    let request = support::single_v1_request(&server, "DELETE", &event_path()).await;
+    support::assert_no_body(&request);
+    assert_eq!(
+        support::sorted_query(&request),
+        pairs(&[("pushNotification", "true")])
+    );
     assert_eq!(header_value(&request, "x-client-token"), Some("idem-0003"));
 }
 
 #[tokio::test]
 async fn list_calendars_decodes_the_double_wrapper() {
-    let (server, client) = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     let endpoint_path = format!("/v1.0/calendar/users/{USER_ID_ENCODED}/calendars");
-    expect_example(&server, "GET", &endpoint_path, "list_calendars").await;
+    support::expect_v1_example(&server, "GET", &endpoint_path, MODULE, "list_calendars").await;
 
     let answer = client
         .calendar()
@@ -585,9 +510,9 @@ async fn list_calendars_decodes_the_double_wrapper() {
         .await
         .expect("list_calendars succeeds");
 
-    let request = sent(&server, "GET", &endpoint_path).await;
-    assert_no_body(&request);
-    assert!(query(&request).is_empty());
+    let request = support::single_v1_request(&server, "GET", &endpoint_path).await;
+    support::assert_no_body(&request);
+    assert!(support::sorted_query(&request).is_empty());
 
     let calendars = answer.response.expect("response").calendars;
     assert_eq!(calendars.len(), 1);

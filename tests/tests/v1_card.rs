@@ -4,7 +4,6 @@
 
 mod support;
 
-use dingtalk_api::Client;
 use dingtalk_api::card::{
     CardCallbackType, CardCoFeedOpenDeliverModel, CardCoFeedOpenSpaceModel, CardData,
     CardDocOpenDeliverModel, CardDynamicDataSourceConfig, CardImGroupOpenDeliverModel,
@@ -29,42 +28,6 @@ const TEMPLATE: &str = "xxxxx-xxxxx-xxxxx.schema";
 const TRACK: &str = "out-track-1";
 /// Larger than `u32::MAX`, so a narrowing anywhere on the way would show.
 const EXPIRES: i64 = 1_735_660_800_000;
-
-struct V1 {
-    server: MockServer,
-    client: Client,
-}
-
-/// The shared fake DingTalk, with a client whose classic and v1 hosts both point at it.
-async fn v1() -> V1 {
-    let h = support::harness().await;
-    let client = Client::builder(support::APP_KEY, support::APP_SECRET)
-        .base_url(h.server.uri())
-        .v1_base_url(h.server.uri())
-        .build()
-        .expect("client builds");
-    V1 {
-        server: h.server,
-        client,
-    }
-}
-
-/// Expects one `http_method endpoint_path` carrying the token header, answered with the
-/// documented example of `endpoint`.
-async fn expect_example(
-    server: &MockServer,
-    http_method: &str,
-    endpoint_path: &str,
-    endpoint: &str,
-) {
-    Mock::given(method(http_method))
-        .and(path(endpoint_path))
-        .and(header("x-acs-dingtalk-access-token", support::TOKEN))
-        .respond_with(support::example_response(MODULE, endpoint))
-        .expect(1)
-        .mount(server)
-        .await;
-}
 
 /// The JSON body of the single `http_method` request to `endpoint_path`, after checking its
 /// exact path, the token header and that there is no query string (no `access_token`).
@@ -151,8 +114,8 @@ fn dynamic_data() -> (CardOpenDynamicDataConfig, Value) {
 
 #[tokio::test]
 async fn create_posts_every_space_model_and_returns_the_out_track_id() {
-    let V1 { server, client } = v1().await;
-    expect_example(&server, "POST", INSTANCES_PATH, "create").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "POST", INSTANCES_PATH, MODULE, "create").await;
 
     let (space, space_wire) = im_space();
     let (dynamic, dynamic_wire) = dynamic_data();
@@ -200,8 +163,8 @@ async fn create_posts_every_space_model_and_returns_the_out_track_id() {
 
 #[tokio::test]
 async fn create_with_the_required_fields_only() {
-    let V1 { server, client } = v1().await;
-    expect_example(&server, "POST", INSTANCES_PATH, "create").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "POST", INSTANCES_PATH, MODULE, "create").await;
     client
         .card()
         .create(
@@ -275,8 +238,8 @@ fn merged(mut extra: Value, more: Value) -> Value {
 
 #[tokio::test]
 async fn deliver_posts_every_deliver_model_and_decodes_the_result_list() {
-    let V1 { server, client } = v1().await;
-    expect_example(&server, "POST", DELIVER_PATH, "deliver").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "POST", DELIVER_PATH, MODULE, "deliver").await;
 
     let (models, models_wire) = deliver_models();
     let space = "dtv1.card//IM_GROUP.cid1234abcd;IM_ROBOT.123456;ONE_BOX.cid1234abcd";
@@ -315,8 +278,8 @@ async fn deliver_posts_every_deliver_model_and_decodes_the_result_list() {
 
 #[tokio::test]
 async fn update_is_a_put_on_the_instances_path() {
-    let V1 { server, client } = v1().await;
-    expect_example(&server, "PUT", INSTANCES_PATH, "update").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "PUT", INSTANCES_PATH, MODULE, "update").await;
 
     let request = UpdateRequest::new(TRACK)
         .card_data(card_data())
@@ -348,9 +311,9 @@ async fn update_is_a_put_on_the_instances_path() {
 
 #[tokio::test]
 async fn update_and_create_share_the_path_but_not_the_method() {
-    let V1 { server, client } = v1().await;
-    expect_example(&server, "PUT", INSTANCES_PATH, "update").await;
-    expect_example(&server, "POST", INSTANCES_PATH, "create").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "PUT", INSTANCES_PATH, MODULE, "update").await;
+    support::expect_v1_example(&server, "POST", INSTANCES_PATH, MODULE, "create").await;
     assert!(
         client
             .card()
@@ -376,11 +339,12 @@ async fn update_and_create_share_the_path_but_not_the_method() {
 
 #[tokio::test]
 async fn create_and_deliver_posts_both_halves_and_decodes_the_result_object() {
-    let V1 { server, client } = v1().await;
-    expect_example(
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(
         &server,
         "POST",
         CREATE_AND_DELIVER_PATH,
+        MODULE,
         "create_and_deliver",
     )
     .await;
@@ -456,7 +420,7 @@ async fn create_and_deliver_posts_both_halves_and_decodes_the_result_object() {
 
 #[tokio::test]
 async fn streaming_update_is_a_put_that_always_sends_is_full() {
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("PUT"))
         .and(path(STREAMING_PATH))
         .and(header("x-acs-dingtalk-access-token", support::TOKEN))
@@ -518,8 +482,8 @@ async fn streaming_update_is_a_put_that_always_sends_is_full() {
 
 #[tokio::test]
 async fn register_callback_posts_the_route_and_hides_the_secret() {
-    let V1 { server, client } = v1().await;
-    expect_example(&server, "POST", REGISTER_PATH, "register_callback").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "POST", REGISTER_PATH, MODULE, "register_callback").await;
 
     let request = RegisterCallbackRequest::new("route-1", "https://example/callback")
         .api_secret("example-secret")
@@ -550,7 +514,7 @@ async fn register_callback_posts_the_route_and_hides_the_secret() {
 
 #[tokio::test]
 async fn a_card_error_is_a_v1_error() {
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("POST"))
         .and(path(INSTANCES_PATH))
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({
@@ -576,7 +540,7 @@ async fn a_card_error_is_a_v1_error() {
 
 #[tokio::test]
 async fn a_result_that_is_not_a_bool_is_a_decode_error() {
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("PUT"))
         .and(path(INSTANCES_PATH))
         .respond_with(

@@ -7,23 +7,12 @@ mod support;
 
 use dingtalk_api::contact::profile::*;
 use dingtalk_api::contact::search::*;
-use dingtalk_api::{Client, Error, UserToken};
+use dingtalk_api::{Error, UserToken};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use support::{APP_KEY, APP_SECRET, TOKEN};
-
-async fn v1_harness() -> (MockServer, Client) {
-    let server = MockServer::start().await;
-    support::mount_gettoken(&server, TOKEN, 7200).await;
-    let client = Client::builder(APP_KEY, APP_SECRET)
-        .base_url(server.uri())
-        .v1_base_url(server.uri())
-        .build()
-        .expect("client builds");
-    (server, client)
-}
+use support::TOKEN;
 
 /// Expects `http_method endpoint_path` with the app token in the header, once, answered with
 /// the documented example of `module/endpoint`.
@@ -95,7 +84,7 @@ fn every_v1_contact_endpoint_has_a_wire_test_here() {
 
 #[tokio::test]
 async fn search_user_sends_the_query_in_the_body_and_the_token_in_the_header() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     expect_example(
         &server,
         "POST",
@@ -123,7 +112,7 @@ async fn search_user_sends_the_query_in_the_body_and_the_token_in_the_header() {
 
 #[tokio::test]
 async fn search_department_decodes_department_ids_as_i64() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     expect_example(
         &server,
         "POST",
@@ -147,7 +136,7 @@ async fn search_department_decodes_department_ids_as_i64() {
 
 #[tokio::test]
 async fn collect_all_walks_the_search_by_the_items_each_page_returned() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     // The server caps the page at 2 even though 5 were asked for: the next offset is 2.
     let answers = [
         (
@@ -181,7 +170,7 @@ async fn collect_all_walks_the_search_by_the_items_each_page_returned() {
 
 #[tokio::test]
 async fn get_user_sends_the_users_token_and_may_ask_for_me() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("GET"))
         .and(path("/v1.0/contact/users/me"))
         .and(header("x-acs-dingtalk-access-token", "user-token-7"))
@@ -212,7 +201,7 @@ async fn get_user_sends_the_users_token_and_may_ask_for_me() {
 
 #[tokio::test]
 async fn a_union_id_path_segment_is_encoded() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("GET"))
         .and(path("/v1.0/contact/users/a%2Fb%20c"))
         .respond_with(support::example_response("contact/profile", "get_user"))
@@ -229,7 +218,7 @@ async fn a_union_id_path_segment_is_encoded() {
 
 #[tokio::test]
 async fn a_rejected_user_token_is_returned_without_refreshing_the_app_token() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("GET"))
         .and(path("/v1.0/contact/users/me"))
         .respond_with(ResponseTemplate::new(401).set_body_json(json!({
@@ -262,7 +251,7 @@ async fn a_rejected_user_token_is_returned_without_refreshing_the_app_token() {
 
 #[tokio::test]
 async fn get_org_auth_info_takes_the_target_corp_in_the_query() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("GET"))
         .and(path("/v1.0/contact/organizations/authInfos"))
         .and(query_param("targetCorpId", "ding-target"))

@@ -7,26 +7,13 @@ mod support;
 
 use std::collections::BTreeMap;
 
+use dingtalk_api::Error;
 use dingtalk_api::gateway::*;
-use dingtalk_api::{Client, Error};
 use serde_json::json;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
-
-use support::{APP_KEY, APP_SECRET, TOKEN};
+use wiremock::{Mock, ResponseTemplate};
 
 const OPEN: &str = "/v1.0/gateway/connections/open";
-
-async fn v1_harness() -> (MockServer, Client) {
-    let server = MockServer::start().await;
-    support::mount_gettoken(&server, TOKEN, 7200).await;
-    let client = Client::builder(APP_KEY, APP_SECRET)
-        .base_url(server.uri())
-        .v1_base_url(server.uri())
-        .build()
-        .expect("client builds");
-    (server, client)
-}
 
 fn subscriptions() -> Vec<StreamSubscription> {
     vec![
@@ -58,7 +45,7 @@ fn the_gateway_area_is_exactly_connections_open() {
 
 #[tokio::test]
 async fn open_connection_registers_anonymously_and_returns_the_endpoint_and_ticket() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("POST"))
         .and(path(OPEN))
         .respond_with(support::example_response("gateway", "open_connection"))
@@ -113,7 +100,7 @@ async fn open_connection_registers_anonymously_and_returns_the_endpoint_and_tick
 
 #[tokio::test]
 async fn only_the_required_fields_are_sent_by_default() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("POST"))
         .and(path(OPEN))
         .respond_with(support::example_response("gateway", "open_connection"))
@@ -141,7 +128,7 @@ async fn only_the_required_fields_are_sent_by_default() {
 
 #[tokio::test]
 async fn an_answer_without_a_ticket_is_refused_and_a_cut_answer_withholds_its_body() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     // Both fields are required: an answer without a ticket cannot be used to connect.
     Mock::given(method("POST"))
         .and(path(OPEN))
@@ -176,7 +163,7 @@ async fn an_answer_without_a_ticket_is_refused_and_a_cut_answer_withholds_its_bo
 
 #[tokio::test]
 async fn bad_credentials_are_a_v1_error() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("POST"))
         .and(path(OPEN))
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({

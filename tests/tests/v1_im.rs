@@ -4,7 +4,6 @@
 
 mod support;
 
-use dingtalk_api::Client;
 use dingtalk_api::im::{
     AddSceneGroupMembersRequest, BatchQueryGroupMembersRequest, ChatIdToOpenConversationIdRequest,
     CreateGroupRequest, CreateSceneGroupRequest, DisbandSceneGroupRequest,
@@ -24,25 +23,6 @@ const MEMBER_DELETE_PATH: &str = "/v1.0/im/sceneGroup/member/delete";
 const DISBAND_PATH: &str = "/v1.0/im/chat/scenegroup/disband";
 const INFO_PATH: &str = "/v1.0/im/sceneGroups/query";
 const MEMBERS_PATH: &str = "/v1.0/im/sceneGroups/members/batchQuery";
-
-struct V1 {
-    server: MockServer,
-    client: Client,
-}
-
-/// The shared fake DingTalk, with a client whose classic and v1 hosts both point at it.
-async fn v1() -> V1 {
-    let h = support::harness().await;
-    let client = Client::builder(support::APP_KEY, support::APP_SECRET)
-        .base_url(h.server.uri())
-        .v1_base_url(h.server.uri())
-        .build()
-        .expect("client builds");
-    V1 {
-        server: h.server,
-        client,
-    }
-}
 
 /// Expects one `POST endpoint_path` carrying the token header, answered with the documented
 /// example of `endpoint`.
@@ -87,7 +67,7 @@ async fn posted_body(server: &MockServer, endpoint_path: &str) -> Value {
 
 #[tokio::test]
 async fn create_group_posts_camel_case_settings_and_decodes_both_ids() {
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     expect_example(&server, GROUP_CREATE_PATH, "create_group").await;
 
     let options = ImGroupManagementOptions::new()
@@ -136,7 +116,7 @@ async fn create_group_posts_camel_case_settings_and_decodes_both_ids() {
 
 #[tokio::test]
 async fn create_group_with_the_required_fields_only() {
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     expect_example(&server, GROUP_CREATE_PATH, "create_group").await;
     client
         .im()
@@ -193,7 +173,7 @@ fn all_scene_flags() -> (ImSceneGroupManagementOptions, Value) {
 
 #[tokio::test]
 async fn create_scene_group_is_snake_case_on_the_wire_both_ways() {
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     expect_example(&server, SCENE_CREATE_PATH, "create_scene_group").await;
 
     let (options, options_wire) = all_scene_flags();
@@ -228,7 +208,7 @@ async fn create_scene_group_is_snake_case_on_the_wire_both_ways() {
 
 #[tokio::test]
 async fn update_scene_group_posts_snake_case_and_only_what_is_set() {
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     expect_example(&server, SCENE_UPDATE_PATH, "update_scene_group").await;
 
     let (options, options_wire) = all_scene_flags();
@@ -257,7 +237,7 @@ async fn update_scene_group_posts_snake_case_and_only_what_is_set() {
     );
 
     // One flag only: the others stay off the wire.
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     expect_example(&server, SCENE_UPDATE_PATH, "update_scene_group").await;
     client
         .im()
@@ -275,7 +255,7 @@ async fn update_scene_group_posts_snake_case_and_only_what_is_set() {
 
 #[tokio::test]
 async fn add_and_remove_scene_group_members_post_snake_case() {
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     expect_example(&server, MEMBER_ADD_PATH, "add_scene_group_members").await;
     expect_example(&server, MEMBER_DELETE_PATH, "remove_scene_group_members").await;
 
@@ -314,7 +294,7 @@ async fn add_and_remove_scene_group_members_post_snake_case() {
 
 #[tokio::test]
 async fn disband_scene_group_posts_camel_case_to_the_lower_case_path() {
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     expect_example(&server, DISBAND_PATH, "disband_scene_group").await;
 
     let answer = client
@@ -331,7 +311,7 @@ async fn disband_scene_group_posts_camel_case_to_the_lower_case_path() {
 
 #[tokio::test]
 async fn chat_id_to_open_conversation_id_puts_the_encoded_chat_id_in_the_path() {
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     // A chatid with characters that must be escaped in a path segment.
     let encoded = "/v1.0/im/chat/chat%2Bfa%2Fxx%203f061e/convertToOpenConversationId";
     expect_example(&server, encoded, "chat_id_to_open_conversation_id").await;
@@ -351,7 +331,7 @@ async fn chat_id_to_open_conversation_id_puts_the_encoded_chat_id_in_the_path() 
 
 #[tokio::test]
 async fn chat_id_to_open_conversation_id_with_a_plain_chat_id() {
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     let plain = "/v1.0/im/chat/chatfaaxxxx3f061e/convertToOpenConversationId";
     expect_example(&server, plain, "chat_id_to_open_conversation_id").await;
     client
@@ -366,7 +346,7 @@ async fn chat_id_to_open_conversation_id_with_a_plain_chat_id() {
 
 #[tokio::test]
 async fn get_scene_group_info_posts_camel_case_and_decodes_the_example() {
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     expect_example(&server, INFO_PATH, "get_scene_group_info").await;
 
     let answer = client
@@ -396,7 +376,7 @@ async fn get_scene_group_info_posts_camel_case_and_decodes_the_example() {
 
 #[tokio::test]
 async fn batch_query_group_members_posts_the_cursor_and_decodes_the_maps() {
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     expect_example(&server, MEMBERS_PATH, "batch_query_group_members").await;
 
     let answer = client
@@ -429,7 +409,7 @@ async fn batch_query_group_members_posts_the_cursor_and_decodes_the_maps() {
 
 #[tokio::test]
 async fn batch_query_group_members_walks_until_has_more_is_false() {
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("POST"))
         .and(path(MEMBERS_PATH))
         .and(body_partial_json(json!({"nextToken": "n2"})))
@@ -470,7 +450,7 @@ async fn batch_query_group_members_walks_until_has_more_is_false() {
 
 #[tokio::test]
 async fn a_scene_group_error_is_a_v1_error() {
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("POST"))
         .and(path(SCENE_CREATE_PATH))
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({

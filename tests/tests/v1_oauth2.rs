@@ -9,25 +9,12 @@ mod support;
 
 use dingtalk_api::contact::profile::GetUserRequest;
 use dingtalk_api::oauth2::*;
-use dingtalk_api::{Client, Error, UserToken};
+use dingtalk_api::{Error, UserToken};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use support::{APP_KEY, APP_SECRET, TOKEN};
-
-/// A fake DingTalk for both generations (the app token still comes from classic
-/// `gettoken`) and a client whose v1 base URL points at it.
-async fn v1_harness() -> (MockServer, Client) {
-    let server = MockServer::start().await;
-    support::mount_gettoken(&server, TOKEN, 7200).await;
-    let client = Client::builder(APP_KEY, APP_SECRET)
-        .base_url(server.uri())
-        .v1_base_url(server.uri())
-        .build()
-        .expect("client builds");
-    (server, client)
-}
+use support::TOKEN;
 
 /// Answers `POST endpoint_path` once with the documented example of `oauth2/<endpoint>`.
 async fn expect_post(server: &MockServer, endpoint_path: &str, endpoint: &str) {
@@ -118,7 +105,7 @@ fn every_oauth2_endpoint_has_a_wire_test_here() {
 
 #[tokio::test]
 async fn access_token_sends_the_app_credentials_anonymously() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     expect_post(&server, "/v1.0/oauth2/accessToken", "access_token").await;
     let answer = client
         .oauth2()
@@ -150,7 +137,7 @@ async fn access_token_sends_the_app_credentials_anonymously() {
 
 #[tokio::test]
 async fn the_two_grants_share_a_path_and_send_their_own_grant_type() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     // Each grant is answered only when its body says so: the two endpoints are two calls.
     Mock::given(method("POST"))
         .and(path("/v1.0/oauth2/userAccessToken"))
@@ -218,7 +205,7 @@ async fn the_two_grants_share_a_path_and_send_their_own_grant_type() {
 
 #[tokio::test]
 async fn a_user_token_from_the_code_grant_is_what_get_user_sends() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     expect_post(&server, "/v1.0/oauth2/userAccessToken", "user_access_token").await;
     Mock::given(method("GET"))
         .and(path("/v1.0/contact/users/me"))
@@ -261,7 +248,7 @@ async fn a_user_token_from_the_code_grant_is_what_get_user_sends() {
 
 #[tokio::test]
 async fn jsapi_ticket_carries_the_app_token_in_the_header() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("POST"))
         .and(path("/v1.0/oauth2/jsapiTickets"))
         .and(header("x-acs-dingtalk-access-token", TOKEN))
@@ -283,7 +270,7 @@ async fn jsapi_ticket_carries_the_app_token_in_the_header() {
 
 #[tokio::test]
 async fn client_credentials_token_is_snake_case_with_the_corp_in_the_path() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     expect_post(
         &server,
         "/v1.0/oauth2/ding9f41/token",
@@ -316,7 +303,7 @@ async fn client_credentials_token_is_snake_case_with_the_corp_in_the_path() {
 
 #[tokio::test]
 async fn the_isv_tokens_send_the_suite_credentials_anonymously() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     expect_post(&server, "/v1.0/oauth2/corpAccessToken", "corp_access_token").await;
     expect_post(
         &server,
@@ -367,7 +354,7 @@ async fn the_isv_tokens_send_the_suite_credentials_anonymously() {
 
 #[tokio::test]
 async fn a_refused_secret_is_a_v1_error_that_quotes_no_token_answer() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("POST"))
         .and(path("/v1.0/oauth2/accessToken"))
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({

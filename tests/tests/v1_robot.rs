@@ -4,7 +4,6 @@
 
 mod support;
 
-use dingtalk_api::Client;
 use dingtalk_api::robot::messages::{
     BatchOtoQueryRequest, BatchRecallOtoRequest, BatchSendOtoRequest, GetBotListInGroupRequest,
     MessageFileDownloadRequest, OrgGroupQueryRequest, OrgGroupRecallRequest, OrgGroupSendRequest,
@@ -14,7 +13,7 @@ use dingtalk_api::robot::messages::{
     RobotSampleMarkdown, RobotSampleText, RobotSampleVideo, RobotSendStatus,
 };
 use serde_json::{Value, json};
-use wiremock::matchers::{body_partial_json, header, method, path};
+use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const MODULE: &str = "robot/messages";
@@ -30,42 +29,6 @@ const BOTS_PATH: &str = "/v1.0/robot/groups/robots/query";
 
 const ROBOT: &str = "dingue4kfzdxbynxxxxxx";
 const CID: &str = "cid6KeBBLoveMJOGXoYKF5x7EeiodoA==";
-
-struct V1 {
-    server: MockServer,
-    client: Client,
-}
-
-/// The shared fake DingTalk, with a client whose classic and v1 hosts both point at it.
-async fn v1() -> V1 {
-    let h = support::harness().await;
-    let client = Client::builder(support::APP_KEY, support::APP_SECRET)
-        .base_url(h.server.uri())
-        .v1_base_url(h.server.uri())
-        .build()
-        .expect("client builds");
-    V1 {
-        server: h.server,
-        client,
-    }
-}
-
-/// Expects one `http_method endpoint_path` carrying the token header, answered with the
-/// documented example of `endpoint`.
-async fn expect_example(
-    server: &MockServer,
-    http_method: &str,
-    endpoint_path: &str,
-    endpoint: &str,
-) {
-    Mock::given(method(http_method))
-        .and(path(endpoint_path))
-        .and(header("x-acs-dingtalk-access-token", support::TOKEN))
-        .respond_with(support::example_response(MODULE, endpoint))
-        .expect(1)
-        .mount(server)
-        .await;
-}
 
 /// The single request to `endpoint_path`: its method, its exact (encoded) path and the token
 /// in the header, never in the query.
@@ -103,8 +66,8 @@ async fn posted_body(server: &MockServer, endpoint_path: &str) -> Value {
 /// Sends `message` into [`CID`] and checks the body: the exact `msgKey` and the exact text of
 /// `msgParam` (a string, not an object), next to `robotCode` and `openConversationId`.
 async fn assert_sent_as(message: impl Into<RobotMessage>, msg_key: &str, msg_param: &str) {
-    let V1 { server, client } = v1().await;
-    expect_example(&server, "POST", GROUP_SEND_PATH, "org_group_send").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "POST", GROUP_SEND_PATH, MODULE, "org_group_send").await;
 
     let answer = client
         .robot()
@@ -280,8 +243,8 @@ async fn sample_video_with_and_without_a_size() {
 
 #[tokio::test]
 async fn org_group_send_posts_the_optional_fields_too() {
-    let V1 { server, client } = v1().await;
-    expect_example(&server, "POST", GROUP_SEND_PATH, "org_group_send").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "POST", GROUP_SEND_PATH, MODULE, "org_group_send").await;
 
     let request = OrgGroupSendRequest::new(ROBOT, CID, RobotSampleText::new("hi"))
         .cool_app_code("COOLAPP-1-10182EEDD1AC0BA600D9000J")
@@ -311,8 +274,8 @@ async fn org_group_send_posts_the_optional_fields_too() {
 
 #[tokio::test]
 async fn batch_send_oto_posts_user_ids_and_decodes_the_lists() {
-    let V1 { server, client } = v1().await;
-    expect_example(&server, "POST", OTO_SEND_PATH, "batch_send_oto").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "POST", OTO_SEND_PATH, MODULE, "batch_send_oto").await;
 
     let request = BatchSendOtoRequest::new(
         "dingxxxxxx",
@@ -343,8 +306,15 @@ async fn batch_send_oto_posts_user_ids_and_decodes_the_lists() {
 
 #[tokio::test]
 async fn org_group_recall_posts_the_keys_and_decodes_an_empty_failure_map() {
-    let V1 { server, client } = v1().await;
-    expect_example(&server, "POST", GROUP_RECALL_PATH, "org_group_recall").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(
+        &server,
+        "POST",
+        GROUP_RECALL_PATH,
+        MODULE,
+        "org_group_recall",
+    )
+    .await;
 
     let answer = client
         .robot()
@@ -371,8 +341,8 @@ async fn org_group_recall_posts_the_keys_and_decodes_an_empty_failure_map() {
 
 #[tokio::test]
 async fn batch_recall_oto_uses_the_lower_case_oto_path() {
-    let V1 { server, client } = v1().await;
-    expect_example(&server, "POST", OTO_RECALL_PATH, "batch_recall_oto").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "POST", OTO_RECALL_PATH, MODULE, "batch_recall_oto").await;
 
     let answer = client
         .robot()
@@ -391,7 +361,7 @@ async fn batch_recall_oto_uses_the_lower_case_oto_path() {
 
 #[tokio::test]
 async fn a_recall_failure_map_decodes() {
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("POST"))
         .and(path(OTO_RECALL_PATH))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -413,8 +383,8 @@ async fn a_recall_failure_map_decodes() {
 
 #[tokio::test]
 async fn org_group_query_posts_every_field_and_decodes_the_example() {
-    let V1 { server, client } = v1().await;
-    expect_example(&server, "POST", GROUP_QUERY_PATH, "org_group_query").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "POST", GROUP_QUERY_PATH, MODULE, "org_group_query").await;
 
     let request = OrgGroupQueryRequest::new("Kna29Ra5p*****DzgfxZLapw55G7x0Q=")
         .open_conversation_id(CID)
@@ -452,7 +422,7 @@ async fn org_group_query_posts_every_field_and_decodes_the_example() {
 
 #[tokio::test]
 async fn org_group_query_walks_the_cursor_with_the_largest_page() {
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("POST"))
         .and(path(GROUP_QUERY_PATH))
         .and(body_partial_json(json!({"nextToken": "p2"})))
@@ -500,8 +470,8 @@ async fn org_group_query_walks_the_cursor_with_the_largest_page() {
 
 #[tokio::test]
 async fn batch_oto_query_is_a_get_with_an_encoded_query() {
-    let V1 { server, client } = v1().await;
-    expect_example(&server, "GET", OTO_READ_PATH, "batch_oto_query").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "GET", OTO_READ_PATH, MODULE, "batch_oto_query").await;
 
     let answer = client
         .robot()
@@ -535,8 +505,15 @@ async fn batch_oto_query_is_a_get_with_an_encoded_query() {
 
 #[tokio::test]
 async fn message_file_download_posts_the_code_and_decodes_the_url() {
-    let V1 { server, client } = v1().await;
-    expect_example(&server, "POST", DOWNLOAD_PATH, "message_file_download").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(
+        &server,
+        "POST",
+        DOWNLOAD_PATH,
+        MODULE,
+        "message_file_download",
+    )
+    .await;
 
     let answer = client
         .robot()
@@ -557,8 +534,15 @@ async fn message_file_download_posts_the_code_and_decodes_the_url() {
 
 #[tokio::test]
 async fn private_chat_send_posts_the_cool_app_code() {
-    let V1 { server, client } = v1().await;
-    expect_example(&server, "POST", PRIVATE_SEND_PATH, "private_chat_send").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(
+        &server,
+        "POST",
+        PRIVATE_SEND_PATH,
+        MODULE,
+        "private_chat_send",
+    )
+    .await;
 
     let request = PrivateChatSendRequest::new(
         "dingue4kfzdxbyn0pjqd",
@@ -591,8 +575,8 @@ async fn private_chat_send_posts_the_cool_app_code() {
 
 #[tokio::test]
 async fn get_bot_list_in_group_decodes_the_robots() {
-    let V1 { server, client } = v1().await;
-    expect_example(&server, "POST", BOTS_PATH, "get_bot_list_in_group").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "POST", BOTS_PATH, MODULE, "get_bot_list_in_group").await;
 
     let answer = client
         .robot()
@@ -619,7 +603,7 @@ async fn get_bot_list_in_group_decodes_the_robots() {
 
 #[tokio::test]
 async fn a_robot_mismatch_is_a_v1_error_with_its_code() {
-    let V1 { server, client } = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("POST"))
         .and(path(GROUP_SEND_PATH))
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({

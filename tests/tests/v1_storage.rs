@@ -5,24 +5,12 @@ mod support;
 // upload flow runs against the fake: upload info -> PUT of the bytes to the signed URL with
 // the signed headers -> commit.
 
-use dingtalk_api::Client;
 use dingtalk_api::storage::spaces::*;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use support::{APP_KEY, APP_SECRET, TOKEN};
-
-async fn v1_harness() -> (MockServer, Client) {
-    let server = MockServer::start().await;
-    support::mount_gettoken(&server, TOKEN, 7200).await;
-    let client = Client::builder(APP_KEY, APP_SECRET)
-        .base_url(server.uri())
-        .v1_base_url(server.uri())
-        .build()
-        .expect("client builds");
-    (server, client)
-}
+use support::TOKEN;
 
 /// Expects `http_method endpoint_path?unionId=union-1` with the app token, once, answered
 /// with the documented example of `storage/spaces/<endpoint>`.
@@ -98,7 +86,7 @@ fn every_storage_endpoint_has_a_wire_test_here() {
 
 #[tokio::test]
 async fn get_space_reads_the_space_for_a_user() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     expect_example(&server, "GET", "/v1.0/storage/spaces/854xxxxx", "get_space").await;
     let answer = client
         .storage()
@@ -123,7 +111,7 @@ async fn get_space_reads_the_space_for_a_user() {
 
 #[tokio::test]
 async fn list_dentries_sends_its_options_in_the_query() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     expect_example(
         &server,
         "GET",
@@ -179,7 +167,7 @@ async fn list_dentries_sends_its_options_in_the_query() {
 
 #[tokio::test]
 async fn the_dentry_walk_follows_next_token_until_it_is_absent() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     let dentries_path = "/v1.0/storage/spaces/s1/dentries";
     Mock::given(method("GET"))
         .and(path(dentries_path))
@@ -220,7 +208,7 @@ async fn the_dentry_walk_follows_next_token_until_it_is_absent() {
 
 #[tokio::test]
 async fn get_download_info_takes_union_id_in_the_query_of_a_post() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     let download_path = "/v1.0/storage/spaces/854xxxx/dentries/798xxxxx/downloadInfos/query";
     expect_example(&server, "POST", download_path, "get_download_info").await;
     let answer = client
@@ -258,7 +246,7 @@ async fn get_download_info_takes_union_id_in_the_query_of_a_post() {
 
 #[tokio::test]
 async fn an_upload_is_upload_info_then_a_signed_put_then_commit() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     let oss = MockServer::start().await;
     let upload_info_path = "/v1.0/storage/spaces/854xxxxx/files/uploadInfos/query";
     let commit_path = "/v1.0/storage/spaces/854xxxxx/files/commit";
@@ -377,7 +365,7 @@ async fn an_upload_is_upload_info_then_a_signed_put_then_commit() {
 
 #[tokio::test]
 async fn a_failed_commit_is_not_repeated() {
-    let (server, client) = v1_harness().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("POST"))
         .and(path("/v1.0/storage/spaces/s1/files/commit"))
         .respond_with(ResponseTemplate::new(503).set_body_json(json!({

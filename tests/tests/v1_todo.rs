@@ -4,16 +4,16 @@
 
 mod support;
 
+use dingtalk_api::Error;
 use dingtalk_api::todo::tasks::{
     CreateRequest, DeleteRequest, GetRequest, ListRequest, QueryOrgTasksRequest, TodoAction,
     TodoActionParam, TodoContentField, TodoDetailUrl, TodoDingNotify, TodoExecutorStatus,
     TodoNotifyConfigs, TodoRemindNotifyConfigs, TodoRoleType, TodoType,
     UpdateExecutorStatusRequest, UpdateRequest,
 };
-use dingtalk_api::{Client, Error};
 use serde_json::json;
-use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
 
 const MODULE: &str = "todo/tasks";
 /// A unionId with characters that must be percent-encoded in a path segment.
@@ -21,88 +21,6 @@ const UNION_ID: &str = "PUoiin+WIp/a2 yH";
 const UNION_ID_ENCODED: &str = "PUoiin%2BWIp%2Fa2%20yH";
 const OPERATOR_ID: &str = "PUoiinWIpa2yH2ymhiiGiP6g";
 const TASK_ID: &str = "OPJpwtwPVNGIFKURjrzd";
-
-/// A fake DingTalk serving both hosts, and a client whose v1 calls go to it.
-async fn v1() -> (MockServer, Client) {
-    let h = support::harness().await;
-    let client = Client::builder(support::APP_KEY, support::APP_SECRET)
-        .base_url(h.server.uri())
-        .v1_base_url(h.server.uri())
-        .build()
-        .expect("client builds");
-    (h.server, client)
-}
-
-/// Expects one `http_method endpoint_path` call carrying the token header, answered with
-/// `endpoint`'s documented example.
-async fn expect_example(
-    server: &MockServer,
-    http_method: &str,
-    endpoint_path: &str,
-    endpoint: &str,
-) {
-    Mock::given(method(http_method))
-        .and(path(endpoint_path))
-        .and(header("x-acs-dingtalk-access-token", support::TOKEN))
-        .respond_with(support::example_response(MODULE, endpoint))
-        .expect(1)
-        .mount(server)
-        .await;
-}
-
-/// The single v1 request that reached the server (the token fetch aside), after checking
-/// its method, exact (encoded) path and that the token travelled in the header only.
-async fn sent(server: &MockServer, http_method: &str, endpoint_path: &str) -> Request {
-    let requests: Vec<Request> = server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| r.url.path() != "/gettoken")
-        .collect();
-    assert_eq!(requests.len(), 1, "expected one v1 request");
-    let request = requests.into_iter().next().unwrap();
-    assert_eq!(request.method.as_str(), http_method);
-    assert_eq!(request.url.path(), endpoint_path);
-    assert_eq!(
-        request
-            .headers
-            .get("x-acs-dingtalk-access-token")
-            .map(|v| v.to_str().unwrap_or_default()),
-        Some(support::TOKEN)
-    );
-    assert!(
-        request.url.query_pairs().all(|(k, _)| k != "access_token"),
-        "a v1 call never puts the token in the query"
-    );
-    request
-}
-
-fn query(request: &Request) -> Vec<(String, String)> {
-    let mut pairs: Vec<(String, String)> = request
-        .url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    pairs.sort();
-    pairs
-}
-
-fn json_body(request: &Request) -> serde_json::Value {
-    assert_eq!(
-        request
-            .headers
-            .get("content-type")
-            .map(|v| v.to_str().unwrap_or_default()),
-        Some("application/json;charset=utf-8")
-    );
-    serde_json::from_slice(&request.body).expect("the body is JSON")
-}
-
-fn assert_no_body(request: &Request) {
-    assert!(request.body.is_empty(), "no body expected");
-    assert!(request.headers.get("content-type").is_none());
-}
 
 fn tasks_path() -> String {
     format!("/v1.0/todo/users/{UNION_ID_ENCODED}/tasks")
@@ -114,8 +32,8 @@ fn task_path() -> String {
 
 #[tokio::test]
 async fn create_sends_every_field_and_decodes_the_task() {
-    let (server, client) = v1().await;
-    expect_example(&server, "POST", &tasks_path(), "create").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "POST", &tasks_path(), MODULE, "create").await;
 
     let request = CreateRequest::new(UNION_ID, "接入钉钉待办")
         .operator_id(OPERATOR_ID)
@@ -168,13 +86,13 @@ async fn create_sends_every_field_and_decodes_the_task() {
         .await
         .expect("create succeeds");
 
-    let request = sent(&server, "POST", &tasks_path()).await;
+    let request = support::single_v1_request(&server, "POST", &tasks_path()).await;
     assert_eq!(
-        query(&request),
+        support::sorted_query(&request),
         [("operatorId".to_string(), OPERATOR_ID.to_string())]
     );
     assert_eq!(
-        json_body(&request),
+        support::json_request_body(&request),
         json!({
             "subject": "接入钉钉待办",
             "sourceId": "isv_dingtalkTodo1",
@@ -238,8 +156,8 @@ async fn create_sends_every_field_and_decodes_the_task() {
 
 #[tokio::test]
 async fn create_with_only_the_subject_sends_no_query_and_a_minimal_body() {
-    let (server, client) = v1().await;
-    expect_example(&server, "POST", &tasks_path(), "create").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "POST", &tasks_path(), MODULE, "create").await;
 
     client
         .todo()
@@ -248,14 +166,17 @@ async fn create_with_only_the_subject_sends_no_query_and_a_minimal_body() {
         .await
         .expect("create succeeds");
 
-    let request = sent(&server, "POST", &tasks_path()).await;
-    assert!(query(&request).is_empty());
-    assert_eq!(json_body(&request), json!({"subject": "待办"}));
+    let request = support::single_v1_request(&server, "POST", &tasks_path()).await;
+    assert!(support::sorted_query(&request).is_empty());
+    assert_eq!(
+        support::json_request_body(&request),
+        json!({"subject": "待办"})
+    );
 }
 
 #[tokio::test]
 async fn create_rejection_is_a_v1_api_error() {
-    let (server, client) = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     Mock::given(method("POST"))
         .and(path(tasks_path()))
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({
@@ -285,8 +206,8 @@ async fn create_rejection_is_a_v1_api_error() {
 
 #[tokio::test]
 async fn get_reads_one_task() {
-    let (server, client) = v1().await;
-    expect_example(&server, "GET", &task_path(), "get").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "GET", &task_path(), MODULE, "get").await;
 
     let task = client
         .todo()
@@ -295,9 +216,9 @@ async fn get_reads_one_task() {
         .await
         .expect("get succeeds");
 
-    let request = sent(&server, "GET", &task_path()).await;
-    assert!(query(&request).is_empty());
-    assert_no_body(&request);
+    let request = support::single_v1_request(&server, "GET", &task_path()).await;
+    assert!(support::sorted_query(&request).is_empty());
+    support::assert_no_body(&request);
 
     assert_eq!(task.id, "OPJpwtwPVNGIFKURjrzd");
     assert_eq!(task.done, Some(false));
@@ -314,8 +235,8 @@ async fn get_reads_one_task() {
 
 #[tokio::test]
 async fn update_puts_the_changes_and_returns_the_flag() {
-    let (server, client) = v1().await;
-    expect_example(&server, "PUT", &task_path(), "update").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "PUT", &task_path(), MODULE, "update").await;
 
     let request = UpdateRequest::new(UNION_ID, TASK_ID)
         .operator_id(OPERATOR_ID)
@@ -336,13 +257,13 @@ async fn update_puts_the_changes_and_returns_the_flag() {
         .expect("update succeeds");
     assert!(updated);
 
-    let request = sent(&server, "PUT", &task_path()).await;
+    let request = support::single_v1_request(&server, "PUT", &task_path()).await;
     assert_eq!(
-        query(&request),
+        support::sorted_query(&request),
         [("operatorId".to_string(), OPERATOR_ID.to_string())]
     );
     assert_eq!(
-        json_body(&request),
+        support::json_request_body(&request),
         json!({
             "subject": "更新钉钉待办",
             "description": "新描述",
@@ -357,8 +278,8 @@ async fn update_puts_the_changes_and_returns_the_flag() {
 
 #[tokio::test]
 async fn delete_sends_no_body_and_decodes_result_and_request_id() {
-    let (server, client) = v1().await;
-    expect_example(&server, "DELETE", &task_path(), "delete").await;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "DELETE", &task_path(), MODULE, "delete").await;
 
     let answer = client
         .todo()
@@ -367,21 +288,28 @@ async fn delete_sends_no_body_and_decodes_result_and_request_id() {
         .await
         .expect("delete succeeds");
 
-    let request = sent(&server, "DELETE", &task_path()).await;
+    let request = support::single_v1_request(&server, "DELETE", &task_path()).await;
     assert_eq!(
-        query(&request),
+        support::sorted_query(&request),
         [("operatorId".to_string(), OPERATOR_ID.to_string())]
     );
-    assert_no_body(&request);
+    support::assert_no_body(&request);
     assert_eq!(answer.result, Some(true));
     assert_eq!(answer.request_id.as_deref(), Some("PUoixxxxiiGiP6g"));
 }
 
 #[tokio::test]
 async fn update_executor_status_puts_the_list() {
-    let (server, client) = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     let endpoint_path = format!("{}/executorStatus", task_path());
-    expect_example(&server, "PUT", &endpoint_path, "update_executor_status").await;
+    support::expect_v1_example(
+        &server,
+        "PUT",
+        &endpoint_path,
+        MODULE,
+        "update_executor_status",
+    )
+    .await;
 
     let updated = client
         .todo()
@@ -400,13 +328,13 @@ async fn update_executor_status_puts_the_list() {
         .expect("update_executor_status succeeds");
     assert!(updated);
 
-    let request = sent(&server, "PUT", &endpoint_path).await;
+    let request = support::single_v1_request(&server, "PUT", &endpoint_path).await;
     assert_eq!(
-        query(&request),
+        support::sorted_query(&request),
         [("operatorId".to_string(), OPERATOR_ID.to_string())]
     );
     assert_eq!(
-        json_body(&request),
+        support::json_request_body(&request),
         json!({"executorStatusList": [
             {"id": "PUoiinWIpa2yH2ymhiiGiP6g", "isDone": true},
             {"id": "PUother", "isDone": false}
@@ -416,9 +344,9 @@ async fn update_executor_status_puts_the_list() {
 
 #[tokio::test]
 async fn query_org_tasks_posts_the_filters_with_nested_role_lists() {
-    let (server, client) = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     let endpoint_path = format!("/v1.0/todo/users/{UNION_ID_ENCODED}/org/tasks/query");
-    expect_example(&server, "POST", &endpoint_path, "query_org_tasks").await;
+    support::expect_v1_example(&server, "POST", &endpoint_path, MODULE, "query_org_tasks").await;
 
     let page = client
         .todo()
@@ -436,10 +364,10 @@ async fn query_org_tasks_posts_the_filters_with_nested_role_lists() {
         .await
         .expect("query_org_tasks succeeds");
 
-    let request = sent(&server, "POST", &endpoint_path).await;
-    assert!(query(&request).is_empty());
+    let request = support::single_v1_request(&server, "POST", &endpoint_path).await;
+    assert!(support::sorted_query(&request).is_empty());
     assert_eq!(
-        json_body(&request),
+        support::json_request_body(&request),
         json!({
             "nextToken": "0",
             "isDone": true,
@@ -468,9 +396,9 @@ async fn query_org_tasks_posts_the_filters_with_nested_role_lists() {
 
 #[tokio::test]
 async fn list_posts_every_filter_and_decodes_the_cards() {
-    let (server, client) = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     let endpoint_path = format!("/v1.0/todo/users/{UNION_ID_ENCODED}/tasks/list");
-    expect_example(&server, "POST", &endpoint_path, "list").await;
+    support::expect_v1_example(&server, "POST", &endpoint_path, MODULE, "list").await;
 
     let page = client
         .todo()
@@ -490,10 +418,10 @@ async fn list_posts_every_filter_and_decodes_the_cards() {
         .await
         .expect("list succeeds");
 
-    let request = sent(&server, "POST", &endpoint_path).await;
-    assert!(query(&request).is_empty());
+    let request = support::single_v1_request(&server, "POST", &endpoint_path).await;
+    assert!(support::sorted_query(&request).is_empty());
     assert_eq!(
-        json_body(&request),
+        support::json_request_body(&request),
         json!({
             "nextToken": "20",
             "isDone": false,

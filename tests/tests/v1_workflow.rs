@@ -4,7 +4,6 @@
 
 mod support;
 
-use dingtalk_api::Client;
 use dingtalk_api::workflow::{
     AddCommentRequest, ExecuteTaskRequest, GetInstanceRequest, ListInstanceIdsRequest,
     StartInstanceRequest, TerminateInstanceRequest, WorkflowActionType, WorkflowApprover,
@@ -13,89 +12,11 @@ use dingtalk_api::workflow::{
     WorkflowRecordResult, WorkflowTargetSelectActioner, WorkflowTaskResult, WorkflowTaskStatus,
 };
 use serde_json::json;
-use wiremock::matchers::{body_partial_json, header, method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::matchers::{body_partial_json, method, path};
+use wiremock::{Mock, ResponseTemplate};
 
 const MODULE: &str = "workflow";
 const INSTANCE_ID: &str = "a171de6c-8bxxxx";
-
-async fn v1() -> (MockServer, Client) {
-    let h = support::harness().await;
-    let client = Client::builder(support::APP_KEY, support::APP_SECRET)
-        .base_url(h.server.uri())
-        .v1_base_url(h.server.uri())
-        .build()
-        .expect("client builds");
-    (h.server, client)
-}
-
-async fn expect_example(
-    server: &MockServer,
-    http_method: &str,
-    endpoint_path: &str,
-    endpoint: &str,
-) {
-    Mock::given(method(http_method))
-        .and(path(endpoint_path))
-        .and(header("x-acs-dingtalk-access-token", support::TOKEN))
-        .respond_with(support::example_response(MODULE, endpoint))
-        .expect(1)
-        .mount(server)
-        .await;
-}
-
-/// The v1 requests that reached the server (the token fetch aside), each checked for the
-/// token header and the absence of a query token.
-async fn v1_requests(server: &MockServer) -> Vec<Request> {
-    let requests: Vec<Request> = server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| r.url.path() != "/gettoken")
-        .collect();
-    for request in &requests {
-        assert_eq!(
-            request
-                .headers
-                .get("x-acs-dingtalk-access-token")
-                .map(|v| v.to_str().unwrap_or_default()),
-            Some(support::TOKEN)
-        );
-        assert!(request.url.query_pairs().all(|(k, _)| k != "access_token"));
-    }
-    requests
-}
-
-async fn sent(server: &MockServer, http_method: &str, endpoint_path: &str) -> Request {
-    let requests = v1_requests(server).await;
-    assert_eq!(requests.len(), 1, "expected one v1 request");
-    let request = requests.into_iter().next().unwrap();
-    assert_eq!(request.method.as_str(), http_method);
-    assert_eq!(request.url.path(), endpoint_path);
-    request
-}
-
-fn query(request: &Request) -> Vec<(String, String)> {
-    let mut pairs: Vec<(String, String)> = request
-        .url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    pairs.sort();
-    pairs
-}
-
-fn json_body(request: &Request) -> serde_json::Value {
-    assert_eq!(
-        request
-            .headers
-            .get("content-type")
-            .map(|v| v.to_str().unwrap_or_default()),
-        Some("application/json;charset=utf-8")
-    );
-    serde_json::from_slice(&request.body).expect("the body is JSON")
-}
 
 fn file() -> WorkflowFile {
     WorkflowFile::new()
@@ -123,11 +44,12 @@ fn file_json() -> serde_json::Value {
 
 #[tokio::test]
 async fn start_instance_sends_every_field_with_nested_table_rows() {
-    let (server, client) = v1().await;
-    expect_example(
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(
         &server,
         "POST",
         "/v1.0/workflow/processInstances",
+        MODULE,
         "start_instance",
     )
     .await;
@@ -170,10 +92,11 @@ async fn start_instance_sends_every_field_with_nested_table_rows() {
         .await
         .expect("start_instance succeeds");
 
-    let request = sent(&server, "POST", "/v1.0/workflow/processInstances").await;
-    assert!(query(&request).is_empty());
+    let request =
+        support::single_v1_request(&server, "POST", "/v1.0/workflow/processInstances").await;
+    assert!(support::sorted_query(&request).is_empty());
     assert_eq!(
-        json_body(&request),
+        support::json_request_body(&request),
         json!({
             "processCode": "PROC-17428B8C-6C60-xxxx-924C-64F1037AE067",
             "originatorUserId": "26652461xxxx5992",
@@ -214,11 +137,12 @@ async fn start_instance_sends_every_field_with_nested_table_rows() {
 
 #[tokio::test]
 async fn get_instance_queries_by_id_and_decodes_the_details() {
-    let (server, client) = v1().await;
-    expect_example(
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(
         &server,
         "GET",
         "/v1.0/workflow/processInstances",
+        MODULE,
         "get_instance",
     )
     .await;
@@ -229,11 +153,12 @@ async fn get_instance_queries_by_id_and_decodes_the_details() {
         .await
         .expect("get_instance succeeds");
 
-    let request = sent(&server, "GET", "/v1.0/workflow/processInstances").await;
+    let request =
+        support::single_v1_request(&server, "GET", "/v1.0/workflow/processInstances").await;
     assert!(request.body.is_empty());
     assert!(request.headers.get("content-type").is_none());
     assert_eq!(
-        query(&request),
+        support::sorted_query(&request),
         [("processInstanceId".to_string(), INSTANCE_ID.to_string())]
     );
 
@@ -287,11 +212,12 @@ async fn get_instance_queries_by_id_and_decodes_the_details() {
 
 #[tokio::test]
 async fn execute_task_sends_the_task_id_as_a_number() {
-    let (server, client) = v1().await;
-    expect_example(
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(
         &server,
         "POST",
         "/v1.0/workflow/processInstances/execute",
+        MODULE,
         "execute_task",
     )
     .await;
@@ -312,10 +238,12 @@ async fn execute_task_sends_the_task_id_as_a_number() {
         .expect("execute_task succeeds");
     assert!(done);
 
-    let request = sent(&server, "POST", "/v1.0/workflow/processInstances/execute").await;
-    assert!(query(&request).is_empty());
+    let request =
+        support::single_v1_request(&server, "POST", "/v1.0/workflow/processInstances/execute")
+            .await;
+    assert!(support::sorted_query(&request).is_empty());
     assert_eq!(
-        json_body(&request),
+        support::json_request_body(&request),
         json!({
             "processInstanceId": INSTANCE_ID,
             "taskId": 67583405630_i64,
@@ -329,11 +257,12 @@ async fn execute_task_sends_the_task_id_as_a_number() {
 
 #[tokio::test]
 async fn terminate_instance_posts_the_revoke() {
-    let (server, client) = v1().await;
-    expect_example(
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(
         &server,
         "POST",
         "/v1.0/workflow/processInstances/terminate",
+        MODULE,
         "terminate_instance",
     )
     .await;
@@ -350,10 +279,12 @@ async fn terminate_instance_posts_the_revoke() {
         .expect("terminate_instance succeeds");
     assert!(done);
 
-    let request = sent(&server, "POST", "/v1.0/workflow/processInstances/terminate").await;
-    assert!(query(&request).is_empty());
+    let request =
+        support::single_v1_request(&server, "POST", "/v1.0/workflow/processInstances/terminate")
+            .await;
+    assert!(support::sorted_query(&request).is_empty());
     assert_eq!(
-        json_body(&request),
+        support::json_request_body(&request),
         json!({
             "processInstanceId": INSTANCE_ID,
             "isSystem": false,
@@ -365,11 +296,12 @@ async fn terminate_instance_posts_the_revoke() {
 
 #[tokio::test]
 async fn add_comment_posts_text_and_files() {
-    let (server, client) = v1().await;
-    expect_example(
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(
         &server,
         "POST",
         "/v1.0/workflow/processInstances/comments",
+        MODULE,
         "add_comment",
     )
     .await;
@@ -381,10 +313,12 @@ async fn add_comment_posts_text_and_files() {
         .expect("add_comment succeeds");
     assert!(done);
 
-    let request = sent(&server, "POST", "/v1.0/workflow/processInstances/comments").await;
-    assert!(query(&request).is_empty());
+    let request =
+        support::single_v1_request(&server, "POST", "/v1.0/workflow/processInstances/comments")
+            .await;
+    assert!(support::sorted_query(&request).is_empty());
     assert_eq!(
-        json_body(&request),
+        support::json_request_body(&request),
         json!({
             "processInstanceId": INSTANCE_ID,
             "text": "同意。",
@@ -396,9 +330,9 @@ async fn add_comment_posts_text_and_files() {
 
 #[tokio::test]
 async fn list_instance_ids_sends_the_integer_cursor_and_reads_the_text_one() {
-    let (server, client) = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     let endpoint_path = "/v1.0/workflow/processes/instanceIds/query";
-    expect_example(&server, "POST", endpoint_path, "list_instance_ids").await;
+    support::expect_v1_example(&server, "POST", endpoint_path, MODULE, "list_instance_ids").await;
 
     let page = client
         .workflow()
@@ -415,10 +349,10 @@ async fn list_instance_ids_sends_the_integer_cursor_and_reads_the_text_one() {
         .await
         .expect("list_instance_ids succeeds");
 
-    let request = sent(&server, "POST", endpoint_path).await;
-    assert!(query(&request).is_empty());
+    let request = support::single_v1_request(&server, "POST", endpoint_path).await;
+    assert!(support::sorted_query(&request).is_empty());
     assert_eq!(
-        json_body(&request),
+        support::json_request_body(&request),
         json!({
             "processCode": "PROC-FF6Y2xxxx",
             "startTime": 1496678400000_i64,
@@ -436,7 +370,7 @@ async fn list_instance_ids_sends_the_integer_cursor_and_reads_the_text_one() {
 
 #[tokio::test]
 async fn collect_all_walks_the_integer_cursor_until_it_is_absent() {
-    let (server, client) = v1().await;
+    let support::Harness { server, client } = support::v1_harness().await;
     let endpoint_path = "/v1.0/workflow/processes/instanceIds/query";
     Mock::given(method("POST"))
         .and(path(endpoint_path))
@@ -466,7 +400,11 @@ async fn collect_all_walks_the_integer_cursor_until_it_is_absent() {
         .expect("all pages");
     assert_eq!(ids, ["id-1", "id-2", "id-3"]);
 
-    let bodies: Vec<serde_json::Value> = v1_requests(&server).await.iter().map(json_body).collect();
+    let bodies: Vec<serde_json::Value> = support::v1_requests(&server)
+        .await
+        .iter()
+        .map(support::json_request_body)
+        .collect();
     assert_eq!(
         bodies,
         [

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use dingtalk_api::Client;
 use dingtalk_codegen::model::{Spec, SpecFile};
-use wiremock::matchers::{method, path, query_param};
+use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const APP_KEY: &str = "ding-test-key";
@@ -29,6 +29,104 @@ pub async fn harness() -> Harness {
     mount_explainer(&server).await;
     let client = client_for(&server);
     Harness { server, client }
+}
+
+/// [`harness`] for api.dingtalk.com calls: the client's v1 base URL is the server too.
+pub async fn v1_harness() -> Harness {
+    let Harness { server, .. } = harness().await;
+    let client = Client::builder(APP_KEY, APP_SECRET)
+        .base_url(server.uri())
+        .v1_base_url(server.uri())
+        .build()
+        .expect("client builds");
+    Harness { server, client }
+}
+
+/// Expects one `http_method endpoint_path` call carrying [`TOKEN`] in the v1 token header,
+/// answered with the documented example of `module` (`calendar/events`) / `endpoint`.
+pub async fn expect_v1_example(
+    server: &MockServer,
+    http_method: &str,
+    endpoint_path: &str,
+    module: &str,
+    endpoint: &str,
+) {
+    Mock::given(method(http_method))
+        .and(path(endpoint_path))
+        .and(header("x-acs-dingtalk-access-token", TOKEN))
+        .respond_with(example_response(module, endpoint))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+/// The v1 calls that reached `server` (the token fetch aside), each checked for the token in
+/// its header and none in its query.
+pub async fn v1_requests(server: &MockServer) -> Vec<Request> {
+    let requests: Vec<Request> = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.url.path() != "/gettoken")
+        .collect();
+    for request in &requests {
+        assert_eq!(
+            request
+                .headers
+                .get("x-acs-dingtalk-access-token")
+                .map(|v| v.to_str().unwrap_or_default()),
+            Some(TOKEN)
+        );
+        assert!(
+            request.url.query_pairs().all(|(k, _)| k != "access_token"),
+            "a v1 call never puts the token in the query"
+        );
+    }
+    requests
+}
+
+/// The one v1 call that reached `server`, checked for its method and path.
+pub async fn single_v1_request(
+    server: &MockServer,
+    http_method: &str,
+    endpoint_path: &str,
+) -> Request {
+    let requests = v1_requests(server).await;
+    assert_eq!(requests.len(), 1, "expected one v1 request");
+    let request = requests.into_iter().next().expect("one request");
+    assert_eq!(request.method.as_str(), http_method);
+    assert_eq!(request.url.path(), endpoint_path);
+    request
+}
+
+/// The query of `request`, sorted by name.
+pub fn sorted_query(request: &Request) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = request
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+/// The JSON body of `request`, checked for the content type the client sends with it.
+pub fn json_request_body(request: &Request) -> serde_json::Value {
+    assert_eq!(
+        request
+            .headers
+            .get("content-type")
+            .map(|v| v.to_str().unwrap_or_default()),
+        Some("application/json;charset=utf-8")
+    );
+    serde_json::from_slice(&request.body).expect("the body is JSON")
+}
+
+/// `request` has no body and says no content type.
+pub fn assert_no_body(request: &Request) {
+    assert!(request.body.is_empty(), "no body expected");
+    assert!(request.headers.get("content-type").is_none());
 }
 
 pub fn client_for(server: &MockServer) -> Client {
