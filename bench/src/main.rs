@@ -123,6 +123,25 @@ fn main() {
     run(&options);
 }
 
+/// One `get_v2` call by `side`, its answer kept from the optimiser.
+async fn one_call(side: Side, sdk: &Client, raw: &raw::RawClient) {
+    match side {
+        Side::Sdk => {
+            let user = sdk
+                .contact()
+                .user()
+                .get_v2(GetV2Request::new("zhangsan"))
+                .await
+                .expect("SDK call");
+            std::hint::black_box(user);
+        }
+        Side::Raw => {
+            let user = raw.get_user("zhangsan").await.expect("raw call");
+            std::hint::black_box(user);
+        }
+    }
+}
+
 /// A measured row: one figure per block for each side.
 struct Row {
     name: &'static str,
@@ -260,21 +279,7 @@ fn run(options: &Options) {
             let started = Instant::now();
             let mut calls = 0u64;
             while started.elapsed() < options.block {
-                match side {
-                    Side::Sdk => {
-                        let user = sdk
-                            .contact()
-                            .user()
-                            .get_v2(GetV2Request::new("zhangsan"))
-                            .await
-                            .expect("SDK call");
-                        std::hint::black_box(user);
-                    }
-                    Side::Raw => {
-                        let user = raw.get_user("zhangsan").await.expect("raw call");
-                        std::hint::black_box(user);
-                    }
-                }
+                one_call(side, &sdk, &raw).await;
                 calls += 1;
             }
             calls as f64 / started.elapsed().as_secs_f64()
@@ -302,21 +307,7 @@ fn run(options: &Options) {
                 tasks.push(tokio::spawn(async move {
                     let mut calls = 0u64;
                     while Instant::now() < deadline {
-                        match side {
-                            Side::Sdk => {
-                                let user = sdk
-                                    .contact()
-                                    .user()
-                                    .get_v2(GetV2Request::new("zhangsan"))
-                                    .await
-                                    .expect("SDK call");
-                                std::hint::black_box(user);
-                            }
-                            Side::Raw => {
-                                let user = raw.get_user("zhangsan").await.expect("raw call");
-                                std::hint::black_box(user);
-                            }
-                        }
+                        one_call(side, &sdk, &raw).await;
                         calls += 1;
                     }
                     calls
@@ -399,21 +390,7 @@ fn run(options: &Options) {
         runtime.block_on(async {
             let counter = alloc::Count::start();
             for _ in 0..calls {
-                match side {
-                    Side::Sdk => {
-                        let user = sdk
-                            .contact()
-                            .user()
-                            .get_v2(GetV2Request::new("zhangsan"))
-                            .await
-                            .expect("SDK call");
-                        std::hint::black_box(user);
-                    }
-                    Side::Raw => {
-                        let user = raw.get_user("zhangsan").await.expect("raw call");
-                        std::hint::black_box(user);
-                    }
-                }
+                one_call(side, &sdk, &raw).await;
             }
             counter.allocations() as f64 / calls as f64
         })
