@@ -999,8 +999,49 @@ fn check_endpoint(ctx: &Ctx<'_>, file: &SpecFile, endpoint: &Endpoint, diags: &m
     }
 }
 
+/// Why a dotted field path (`progress.status`) leads nowhere: the path up to the segment at
+/// fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathProblem {
+    NoField(String),
+    NotAnObject(String),
+}
+
+/// The fields a dotted `path` passes through in `fields`, the last one included, entering
+/// named structs (found with `lookup`) and inline objects on the way. Shared by the waiter
+/// check and the code it generates.
+pub fn field_path<'a>(
+    fields: &'a [Field],
+    path: &str,
+    lookup: impl Fn(&str) -> Option<&'a TypeDef>,
+) -> Result<Vec<&'a Field>, PathProblem> {
+    let segments: Vec<&str> = path.split('.').collect();
+    let mut current = fields;
+    let mut found = Vec::new();
+    for (i, segment) in segments.iter().enumerate() {
+        let prefix = || segments[..=i].join(".");
+        let field = current
+            .iter()
+            .find(|f| f.wire == *segment)
+            .ok_or_else(|| PathProblem::NoField(prefix()))?;
+        found.push(field);
+        if i + 1 == segments.len() {
+            break;
+        }
+        current = match &field.shape {
+            FieldShape::Object(inner) => inner,
+            FieldShape::Type(TypeExpr::Named(name, _)) => match lookup(name).map(|d| &d.kind) {
+                Some(TypeDefKind::Struct(inner)) => inner,
+                _ => return Err(PathProblem::NotAnObject(prefix())),
+            },
+            _ => return Err(PathProblem::NotAnObject(prefix())),
+        };
+    }
+    Ok(found)
+}
+
 /// A field of a request or an answer is a plain value (not `Option`) in Rust.
-fn plain_in_rust(field: &Field) -> bool {
+pub fn plain_in_rust(field: &Field) -> bool {
     field.required && field.client_default.is_none()
 }
 
@@ -1097,69 +1138,43 @@ fn check_waiter(
         }
     }
     let Some(poll) = poll else { return };
-    let mut fields: Vec<Field> = match poll.response.as_ref().map(|r| &r.shape) {
-        Some(ResponseShape::Fields(fields)) => fields.clone(),
-        _ => Vec::new(),
+    let fields: &[Field] = match poll.response.as_ref().map(|r| &r.shape) {
+        Some(ResponseShape::Fields(fields)) => fields,
+        _ => &[],
     };
-    let segments: Vec<&str> = waiter.until.name.split('.').collect();
-    for (i, segment) in segments.iter().enumerate() {
-        let Some(field) = fields.iter().find(|f| f.wire == *segment).cloned() else {
-            diags.error(
-                waiter.until.span.clone(),
-                format!(
-                    "waiter `{}`: the answer of `{}` has no field `{}`",
-                    waiter.name,
-                    poll.name,
-                    segments[..=i].join(".")
-                ),
-            );
-            return;
-        };
-        let last = i + 1 == segments.len();
-        match (&field.shape, last) {
-            (FieldShape::Type(t), true) => {
+    let problem = match field_path(fields, &waiter.until.name, |name| {
+        ctx.defs.get(name).copied()
+    }) {
+        Err(PathProblem::NoField(prefix)) => {
+            format!("the answer of `{}` has no field `{prefix}`", poll.name)
+        }
+        Err(PathProblem::NotAnObject(prefix)) => format!("`{prefix}` is not an object"),
+        Ok(path) => match path.last().map(|f| &f.shape) {
+            Some(FieldShape::Type(t)) if t.is_scalar() => {
                 let fits = matches!(
                     (t, &waiter.equals),
                     (TypeExpr::I32 | TypeExpr::I64, WaitValue::Int(_))
                         | (TypeExpr::Bool, WaitValue::Bool(_))
                         | (TypeExpr::String, WaitValue::Text(_))
                 );
-                if !fits {
-                    diags.error(
-                        waiter.until.span.clone(),
-                        format!("waiter `{}`: `{}` is compared with a value of another type (an integer, bool or string field with a value of that type)", waiter.name, waiter.until.name),
-                    );
+                if fits {
+                    return;
                 }
+                format!(
+                    "`{}` is compared with a value of another type (an integer, bool or string field with a value of that type)",
+                    waiter.until.name
+                )
             }
-            (FieldShape::Type(TypeExpr::Named(name, _)), false) => {
-                match ctx.defs.get(name.as_str()).map(|d| &d.kind) {
-                    Some(TypeDefKind::Struct(inner)) => fields = inner.clone(),
-                    _ => {
-                        diags.error(
-                            waiter.until.span.clone(),
-                            format!(
-                                "waiter `{}`: `{}` is not an object",
-                                waiter.name,
-                                segments[..=i].join(".")
-                            ),
-                        );
-                        return;
-                    }
-                }
-            }
-            (FieldShape::Object(inner), false) => fields = inner.clone(),
-            _ => {
-                diags.error(
-                    waiter.until.span.clone(),
-                    format!(
-                        "waiter `{}`: `{}` must lead to an integer, bool or string field",
-                        waiter.name, waiter.until.name
-                    ),
-                );
-                return;
-            }
-        }
-    }
+            _ => format!(
+                "`{}` must lead to an integer, bool or string field",
+                waiter.until.name
+            ),
+        },
+    };
+    diags.error(
+        waiter.until.span.clone(),
+        format!("waiter `{}`: {problem}", waiter.name),
+    );
 }
 
 /// A path copied from a doc page with its host or query string: the path to write instead.

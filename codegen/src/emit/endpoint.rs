@@ -614,7 +614,7 @@ fn waiter_method(
                     let id = ident(&naming::field_name(name));
                     (
                         copied(field, quote! { request.#id }),
-                        field.required && field.client_default.is_none(),
+                        crate::validate::plain_in_rust(field),
                     )
                 }
                 WaitSource::Answer(name) => {
@@ -633,7 +633,7 @@ fn waiter_method(
                 continue;
             };
             let id = ident(&naming::field_name(&param.wire));
-            if param.required && param.client_default.is_none() {
+            if crate::validate::plain_in_rust(param) {
                 args.push(source);
             } else if plain {
                 sets.push(quote! { #var.#id = Some(#source); });
@@ -721,42 +721,32 @@ fn waiter_method(
 /// The test of a waiter's `until` on the polled answer (`answer`): the dotted path through
 /// optional fields, compared with the spec's value.
 fn until_test(emitter: &Emitter<'_>, poll: &Endpoint, waiter: &Waiter) -> TokenStream {
-    let mut fields: Vec<Field> = match poll.response.as_ref().map(|r| &r.shape) {
-        Some(ResponseShape::Fields(fields)) => fields.clone(),
-        _ => return quote! { false },
+    let fields: &[Field] = match poll.response.as_ref().map(|r| &r.shape) {
+        Some(ResponseShape::Fields(fields)) => fields,
+        _ => &[],
+    };
+    // The spec check has accepted the path; a path that leads nowhere tests nothing.
+    let Ok(path) = crate::validate::field_path(fields, &waiter.until.name, |name| {
+        emitter.resolved.types.get(name)
+    }) else {
+        return quote! { false };
     };
     let mut value: Option<TokenStream> = None;
-    let mut coded = false;
-    for segment in waiter.until.name.split('.') {
-        let Some(field) = fields.iter().find(|f| f.wire == segment).cloned() else {
-            return quote! { false };
-        };
-        coded = !field.values.is_empty();
-        let id = ident(&naming::field_name(segment));
+    for field in &path {
+        let id = ident(&naming::field_name(&field.wire));
         value = Some(match (value, field.required) {
             (None, true) => quote! { Some(&answer.#id) },
             (None, false) => quote! { answer.#id.as_ref() },
             (Some(v), true) => quote! { #v.map(|v| &v.#id) },
             (Some(v), false) => quote! { #v.and_then(|v| v.#id.as_ref()) },
         });
-        fields = match &field.shape {
-            FieldShape::Type(TypeExpr::Named(name, _)) => match emitter.resolved.types.get(name) {
-                Some(TypeDef {
-                    kind: TypeDefKind::Struct(inner),
-                    ..
-                }) => inner.clone(),
-                _ => Vec::new(),
-            },
-            FieldShape::Object(inner) => inner.clone(),
-            _ => Vec::new(),
-        };
     }
-    let Some(value) = value else {
+    let (Some(value), Some(last)) = (value, path.last()) else {
         return quote! { false };
     };
     match &waiter.equals {
         // A field with named codes is an enum: compare its code.
-        WaitValue::Int(n) if coded => {
+        WaitValue::Int(n) if !last.values.is_empty() => {
             let n = proc_macro2::Literal::i64_unsuffixed(*n);
             quote! { #value.is_some_and(|v| v.code() == #n) }
         }
