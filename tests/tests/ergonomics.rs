@@ -212,3 +212,51 @@ async fn an_accessors_deadline_cuts_a_slow_call_short() {
         started.elapsed()
     );
 }
+
+/// The calendar's parameter is spelled `agentid`: the client's default fills it too, and the
+/// refusal names the parameter as the request spells it and the setting as the builder does.
+#[tokio::test]
+async fn a_differently_spelled_agent_parameter_is_filled_and_named_in_the_refusal() {
+    use dingtalk_api::calendar::classic::{
+        CalendarAttendee, CalendarDateTime, CalendarEventCreate, CreateRequest,
+    };
+    let h = support::harness().await;
+    let at = |ms: i64| CalendarDateTime::new().timestamp(ms);
+    let event = || {
+        CalendarEventCreate::new(
+            "primary",
+            "Review",
+            at(1_700_000_000_000),
+            at(1_700_003_600_000),
+            CalendarAttendee::new().userid("manager4220"),
+            [CalendarAttendee::new().userid("user123")],
+        )
+    };
+    match h
+        .client
+        .calendar()
+        .classic()
+        .create(CreateRequest::new(event()))
+        .await
+    {
+        Err(Error::Config(message)) => {
+            assert!(message.contains("`agentid`"), "{message}");
+            assert!(message.contains("ClientBuilder::agent_id"), "{message}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    Mock::given(method("POST"))
+        .and(path("/topapi/calendar/v2/event/create"))
+        .respond_with(support::example_response("calendar/classic", "create"))
+        .mount(&h.server)
+        .await;
+    let client = client_with_agent(&h.server, 777);
+    client
+        .calendar()
+        .classic()
+        .create(CreateRequest::new(event()))
+        .await
+        .expect("created");
+    let body = support::single_json_body(&h.server, "/topapi/calendar/v2/event/create").await;
+    assert_eq!(body["agentid"], json!(777));
+}

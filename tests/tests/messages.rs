@@ -669,3 +669,44 @@ fn progress_status_codes_decode_into_their_names_and_keep_unknown_numbers() {
     assert_eq!(Status::Done.to_string(), "2");
     assert!(serde_json::from_str::<WorkNoticeSendProgress>(r#"{"status":"done"}"#).is_err());
 }
+
+/// A poll DingTalk refuses ends the wait at once with that error: one poll, no result call.
+#[tokio::test]
+async fn send_and_wait_ends_with_the_error_of_a_refused_poll() {
+    use dingtalk_api::waiter::Wait;
+    use std::time::Duration;
+    let h = support::harness().await;
+    support::expect_example(&h.server, "POST", SEND_PATH, "message/work_notice", "send").await;
+    Mock::given(method("POST"))
+        .and(path(PROGRESS_PATH))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_json(json!({"errcode": 40035, "errmsg": "不合法的参数"})),
+        )
+        .mount(&h.server)
+        .await;
+    let outcome = h
+        .client
+        .message()
+        .work_notice()
+        .send_and_wait(
+            SendRequest::new(TextContent::new("hi"))
+                .agent_id(AGENT_ID)
+                .userid_list(["u1"]),
+            Wait::up_to(Duration::from_secs(30)).first_delay(Duration::from_millis(10)),
+        )
+        .await;
+    match outcome {
+        Err(dingtalk_api::Error::Api(api)) => assert_eq!(api.code().code(), 40035),
+        other => panic!("expected the poll's error, got {other:?}"),
+    }
+    assert_eq!(
+        support::requests_to(&h.server, PROGRESS_PATH).await.len(),
+        1
+    );
+    assert!(
+        support::requests_to(&h.server, RESULT_PATH)
+            .await
+            .is_empty()
+    );
+}
