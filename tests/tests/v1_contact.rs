@@ -8,9 +8,9 @@ mod support;
 use dingtalk_api::contact::profile::*;
 use dingtalk_api::contact::search::*;
 use dingtalk_api::{Error, UserToken};
-use serde_json::{Value, json};
+use serde_json::json;
 use wiremock::matchers::{body_partial_json, header, method, path, query_param};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use support::TOKEN;
 
@@ -30,16 +30,6 @@ async fn expect_example(
         .expect(1)
         .mount(server)
         .await;
-}
-
-async fn single(server: &MockServer, endpoint_path: &str) -> Request {
-    let requests = support::requests_to(server, endpoint_path).await;
-    assert_eq!(requests.len(), 1, "expected one request to {endpoint_path}");
-    requests.into_iter().next().unwrap()
-}
-
-fn body(request: &Request) -> Value {
-    serde_json::from_slice(&request.body).expect("the body is JSON")
 }
 
 #[test]
@@ -102,9 +92,9 @@ async fn search_user_sends_the_query_in_the_body_and_the_token_in_the_header() {
     assert_eq!(page.list, vec!["220141953".to_string()]);
     assert_eq!(page.has_more, Some(false));
     assert_eq!(page.total_count, Some(2));
-    let request = single(&server, "/v1.0/contact/users/search").await;
+    let request = support::single_request(&server, "/v1.0/contact/users/search").await;
     assert_eq!(
-        body(&request),
+        support::body_json(&request),
         json!({"queryWord": "小红", "offset": 0, "size": 10, "fullMatchField": 1})
     );
     assert_eq!(request.url.query(), None, "no token in the query");
@@ -129,7 +119,9 @@ async fn search_department_decodes_department_ids_as_i64() {
         .unwrap();
     assert_eq!(page.list, vec![220141953_i64, 220207936]);
     assert_eq!(
-        body(&single(&server, "/v1.0/contact/departments/search").await),
+        support::body_json(
+            &support::single_request(&server, "/v1.0/contact/departments/search").await
+        ),
         json!({"queryWord": "财务部", "offset": 0, "size": 10})
     );
 }
@@ -188,7 +180,7 @@ async fn get_user_sends_the_users_token_and_may_ask_for_me() {
     assert_eq!(me.mobile.as_deref(), Some("150xxxx9144"));
     assert_eq!(me.state_code.as_deref(), Some("86"));
     assert_eq!(me.visitor, None);
-    let request = single(&server, "/v1.0/contact/users/me").await;
+    let request = support::single_request(&server, "/v1.0/contact/users/me").await;
     assert_eq!(request.url.query(), None);
     assert!(support::requests_to(&server, "/gettoken").await.is_empty());
     // The request's Debug hides the user's token.
@@ -271,7 +263,7 @@ async fn get_org_auth_info_takes_the_target_corp_in_the_query() {
         .unwrap();
     assert_eq!(info.auth_level, Some(1));
     assert_eq!(info.license_org_name.as_deref(), Some("测试有限公司"));
-    let request = single(&server, "/v1.0/contact/organizations/authInfos").await;
+    let request = support::single_request(&server, "/v1.0/contact/organizations/authInfos").await;
     assert_eq!(request.url.query(), Some("targetCorpId=ding-target"));
     assert!(request.body.is_empty(), "a GET has no body");
 

@@ -26,13 +26,6 @@ async fn expect_post(server: &MockServer, endpoint_path: &str, endpoint: &str) {
         .await;
 }
 
-/// The one request that reached `endpoint_path`.
-async fn single(server: &MockServer, endpoint_path: &str) -> Request {
-    let requests = support::requests_to(server, endpoint_path).await;
-    assert_eq!(requests.len(), 1, "expected one request to {endpoint_path}");
-    requests.into_iter().next().unwrap()
-}
-
 fn json_body(request: &Request) -> Value {
     assert_eq!(
         request
@@ -114,7 +107,7 @@ async fn access_token_sends_the_app_credentials_anonymously() {
         .unwrap();
     assert_eq!(answer.access_token, "fw8ef8we8f76e6f7s8dxxxx");
     assert_eq!(answer.expire_in, Some(7200));
-    let request = single(&server, "/v1.0/oauth2/accessToken").await;
+    let request = support::single_request(&server, "/v1.0/oauth2/accessToken").await;
     assert_eq!(
         json_body(&request),
         json!({"appKey": "ding-app", "appSecret": "app-secret-1"})
@@ -239,7 +232,7 @@ async fn a_user_token_from_the_code_grant_is_what_get_user_sends() {
     assert_eq!(me.union_id.as_deref(), Some("z21HjQliSzpw0Yxxxx"));
     assert_eq!(me.nick.as_deref(), Some("zhangsan"));
 
-    let request = single(&server, "/v1.0/contact/users/me").await;
+    let request = support::single_request(&server, "/v1.0/contact/users/me").await;
     assert_eq!(token_header(&request), Some("abcd"));
     assert_eq!(request.url.query(), None);
     // The user's token replaced the app token: the app token was never fetched.
@@ -263,7 +256,7 @@ async fn jsapi_ticket_carries_the_app_token_in_the_header() {
         .unwrap();
     assert_eq!(answer.jsapi_ticket, "asjdgxxx");
     assert_eq!(answer.expire_in, Some(7200));
-    let request = single(&server, "/v1.0/oauth2/jsapiTickets").await;
+    let request = support::single_request(&server, "/v1.0/oauth2/jsapiTickets").await;
     assert_eq!(request.url.query(), None, "the token is not in the query");
     assert!(!format!("{answer:?}").contains("asjdgxxx"));
 }
@@ -289,7 +282,7 @@ async fn client_credentials_token_is_snake_case_with_the_corp_in_the_path() {
         .unwrap();
     assert_eq!(answer.access_token, "2bf******9be361a5084f1e2b8");
     assert_eq!(answer.expires_in, Some(7200));
-    let request = single(&server, "/v1.0/oauth2/ding9f41/token").await;
+    let request = support::single_request(&server, "/v1.0/oauth2/ding9f41/token").await;
     assert_eq!(
         json_body(&request),
         json!({
@@ -324,7 +317,7 @@ async fn the_isv_tokens_send_the_suite_credentials_anonymously() {
         .unwrap();
     assert_eq!(corp.access_token, "1cc1bb3xxxx");
     assert_eq!(corp.expire_in, Some(7200));
-    let request = single(&server, "/v1.0/oauth2/corpAccessToken").await;
+    let request = support::single_request(&server, "/v1.0/oauth2/corpAccessToken").await;
     assert_eq!(
         json_body(&request),
         json!({
@@ -344,7 +337,7 @@ async fn the_isv_tokens_send_the_suite_credentials_anonymously() {
         .await
         .unwrap();
     assert_eq!(suite.access_token, "token");
-    let request = single(&server, "/v1.0/oauth2/suiteAccessToken").await;
+    let request = support::single_request(&server, "/v1.0/oauth2/suiteAccessToken").await;
     assert_eq!(
         json_body(&request),
         json!({"suiteKey": "suite-key", "suiteSecret": "suite-secret", "suiteTicket": "ticket-1"})

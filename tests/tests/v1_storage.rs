@@ -6,9 +6,9 @@ mod support;
 // the signed headers -> commit.
 
 use dingtalk_api::storage::spaces::*;
-use serde_json::{Value, json};
+use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use support::TOKEN;
 
@@ -28,16 +28,6 @@ async fn expect_example(
         .expect(1)
         .mount(server)
         .await;
-}
-
-async fn single(server: &MockServer, endpoint_path: &str) -> Request {
-    let requests = support::requests_to(server, endpoint_path).await;
-    assert_eq!(requests.len(), 1, "expected one request to {endpoint_path}");
-    requests.into_iter().next().unwrap()
-}
-
-fn body(request: &Request) -> Value {
-    serde_json::from_slice(&request.body).expect("the body is JSON")
 }
 
 #[test]
@@ -105,7 +95,7 @@ async fn get_space_reads_the_space_for_a_user() {
         Some("PUBLIC_OSS_PARTITION")
     );
     assert_eq!(partition.quota.as_ref().and_then(|q| q.max), Some(10_000));
-    let request = single(&server, "/v1.0/storage/spaces/854xxxxx").await;
+    let request = support::single_request(&server, "/v1.0/storage/spaces/854xxxxx").await;
     assert_eq!(request.url.query(), Some("unionId=union-1"));
 }
 
@@ -148,7 +138,7 @@ async fn list_dentries_sends_its_options_in_the_query() {
             .map(|v| v[0]["visibility"].clone()),
         Some(json!("PRIVATE"))
     );
-    let request = single(&server, "/v1.0/storage/spaces/854xxxxx/dentries").await;
+    let request = support::single_request(&server, "/v1.0/storage/spaces/854xxxxx/dentries").await;
     let mut query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
     query.sort();
     assert_eq!(
@@ -236,10 +226,10 @@ async fn get_download_info_takes_union_id_in_the_query_of_a_post() {
     assert_eq!(info.expiration_seconds, Some(900));
     // Signed URLs and headers are credentials: Debug hides them.
     assert!(!format!("{answer:?}").contains("header_value"));
-    let request = single(&server, download_path).await;
+    let request = support::single_request(&server, download_path).await;
     assert_eq!(request.url.query(), Some("unionId=union-1"));
     assert_eq!(
-        body(&request),
+        support::body_json(&request),
         json!({"option": {"version": 1, "preferIntranet": false}})
     );
 }

@@ -302,10 +302,20 @@ pub async fn requests_to(server: &MockServer, endpoint_path: &str) -> Vec<Reques
 }
 
 /// The single request that reached `path`, with its JSON body parsed.
-pub async fn single_json_body(server: &MockServer, endpoint_path: &str) -> serde_json::Value {
+/// The one request that reached `endpoint_path`.
+pub async fn single_request(server: &MockServer, endpoint_path: &str) -> Request {
     let requests = requests_to(server, endpoint_path).await;
     assert_eq!(requests.len(), 1, "expected one request to {endpoint_path}");
-    let request = &requests[0];
+    requests.into_iter().next().expect("one request")
+}
+
+/// The body of `request`, as JSON.
+pub fn body_json(request: &Request) -> serde_json::Value {
+    serde_json::from_slice(&request.body).expect("the body is JSON")
+}
+
+pub async fn single_json_body(server: &MockServer, endpoint_path: &str) -> serde_json::Value {
+    let request = &single_request(server, endpoint_path).await;
     assert_eq!(
         request
             .headers
