@@ -1,7 +1,8 @@
 //! The Stream-mode gateway: `gateway/connections/open` hands out single-use tickets for a
 //! WebSocket on the fake's own port (`/gateway/connect`), where the fake pushes EVENT and
-//! CALLBACK frames, pings, and redelivers every frame that is not ACKed with `SUCCESS` —
-//! the at-least-once delivery a Stream client has to turn into exactly-once handling.
+//! CALLBACK frames, pings, and redelivers every frame that is not ACKed with `SUCCESS` (to
+//! another of the app's connections when it has several) — the at-least-once delivery a
+//! Stream client has to turn into exactly-once handling.
 //!
 //! Faults ([`StreamFault`]): drop the socket without a close frame, send `disconnect`, deliver
 //! a frame twice.
@@ -43,6 +44,10 @@ struct Pending {
     /// Not sent again before this.
     due: Instant,
     sends: u32,
+    /// The connection it went to last: a redelivery goes to another one of the app's
+    /// connections when there is one, so a connection that takes frames and never answers
+    /// cannot hold a message for good.
+    last_session: Option<u64>,
 }
 
 /// One connected client.
@@ -247,6 +252,7 @@ impl StreamHub {
                 frame,
                 due: Instant::now(),
                 sends: 0,
+                last_session: None,
             },
         );
     }
@@ -267,18 +273,31 @@ impl StreamHub {
                 continue;
             };
             let frame = pending.frame.clone();
+            let last_session = pending.last_session;
             let kind = frame["type"].as_str().unwrap_or_default().to_string();
             let topic = frame["headers"]["topic"]
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            let Some(session) = hub.sessions.iter().position(|s| {
-                s.subscriptions
-                    .iter()
-                    .any(|(t, p)| *t == kind && (p == "*" || *p == topic))
-            }) else {
+            let subscribed: Vec<usize> = hub
+                .sessions
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| {
+                    s.subscriptions
+                        .iter()
+                        .any(|(t, p)| *t == kind && (p == "*" || *p == topic))
+                })
+                .map(|(index, _)| index)
+                .collect();
+            let Some(&session) = subscribed
+                .iter()
+                .find(|&&index| Some(hub.sessions[index].id) != last_session)
+                .or(subscribed.first())
+            else {
                 continue;
             };
+            let session_id = hub.sessions[session].id;
             let copies = if hub.duplicates_left > 0 {
                 hub.duplicates_left -= 1;
                 2
@@ -296,6 +315,7 @@ impl StreamHub {
                 resent = pending.sends > 0;
                 pending.sends += 1;
                 pending.due = now + redeliver_after;
+                pending.last_session = Some(session_id);
             }
             if resent {
                 hub.stats.redeliveries += 1;

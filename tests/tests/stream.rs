@@ -285,6 +285,80 @@ async fn callbacks_are_answered_in_their_ack() {
     );
 }
 
+/// A connection that takes every frame and never answers: a hung instance of the app.
+async fn mute_connection(client: &Client, secret: &str) -> tokio::task::JoinHandle<u64> {
+    use dingtalk_api::gateway::{
+        OpenConnectionRequest, StreamSubscription, StreamSubscriptionType,
+    };
+    let open = client
+        .gateway()
+        .open_connection(OpenConnectionRequest::new(
+            client.app_key(),
+            secret,
+            vec![StreamSubscription::new(StreamSubscriptionType::Event, "*")],
+        ))
+        .await
+        .expect("the mute connection registers");
+    let url = format!("{}?ticket={}", open.endpoint, open.ticket);
+    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("the mute connection opens");
+    tokio::spawn(async move {
+        let mut data_frames = 0;
+        while let Some(Ok(frame)) = socket.next().await {
+            if let Message::Text(text) = frame
+                && text.contains("\"EVENT\"")
+            {
+                data_frames += 1;
+            }
+        }
+        data_frames
+    })
+}
+
+#[tokio::test]
+async fn a_frame_a_hung_connection_never_acks_is_redelivered_to_another_connection() {
+    let (fake, client) = start_fake().await;
+    let handle = fake.handle().clone();
+    let _mute = mute_connection(&client, fake.app_secret()).await;
+    wait_until(
+        "the mute connection",
+        || handle.stream_state().0 == 1,
+        || format!("{:?}", handle.stream_stats()),
+    )
+    .await;
+    // The first delivery can only go to the mute connection.
+    let message_id = handle.emit("fake_test_event", json!({"n": 1}));
+    wait_until(
+        "the first delivery",
+        || handle.stream_stats().frames_sent == 1,
+        || format!("{:?}", handle.stream_stats()),
+    )
+    .await;
+
+    let recorder = Arc::new(Recorder::default());
+    let stream = stream_for(&client).build();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let running = tokio::spawn({
+        let stream = stream.clone();
+        let handler = Recording(recorder.clone());
+        async move { stream.run(handler, stopped).await }
+    });
+    wait_until(
+        "the event to be handled by the working instance",
+        || handle.stream_ack(&message_id).is_some(),
+        || format!("{:?}", handle.stream_stats()),
+    )
+    .await;
+    let _ = stop.send(());
+    running.await.unwrap().unwrap();
+    assert_eq!(recorder.handled_count(), 1);
+    assert!(recorder.repeats().is_empty(), "{:?}", recorder.repeats());
+    let stats = handle.stream_stats();
+    assert!(stats.redeliveries >= 1, "{stats:?}");
+    assert_eq!(stats.acked, 1, "{stats:?}");
+}
+
 #[tokio::test]
 async fn refused_credentials_stop_the_client_instead_of_hammering() {
     let (fake, _) = start_fake().await;
