@@ -32,7 +32,9 @@
 //!   signatures and codes are never shown; bodies are not recorded.
 //! - `GET faults`: pending faults; `GET approvals`: the approvals started in the inbox.
 //! - `GET live`: a WebSocket that sends `{"type":"changed","revision":N}` whenever something
-//!   the page shows may have changed.
+//!   the page shows may have changed. The page also looks again on its own (every few
+//!   seconds, every second while a card press waits for its answer), so a missed notice
+//!   delays a change, never hides it.
 //!
 //! Every message has an `id` (`notice:<task_id>`, `chat:<messageId>`, `robot:<key>`,
 //! `card:<outTrackId>`, `reply:<n>`, `post:<n>`, `wrote:<n>`), its `kind`, `msgtype`, `title`,

@@ -98,6 +98,22 @@ try {
     results.cardPressed = true;
   });
 
+  await check("with the live socket silent, a pressed card's answer still shows", async () => {
+    // A second tab whose live-update socket opens and then never speaks: the page must
+    // still look again on its own while a press waits for the app's answer.
+    const quiet = await context.newPage();
+    quiet.setDefaultTimeout(STEP_TIMEOUT);
+    await quiet.routeWebSocket(/\/_inbox\/api\/live$/, () => {});
+    await quiet.goto(`${INBOX_URL}#/group/${encodeURIComponent(CHAT_ID)}`);
+    const card = quiet.locator('article[data-kind="card"]');
+    await card.locator(".body", { hasText: "Expense: 120 CNY taxi" }).waitFor();
+    await card.locator('input[name="actionId"]').fill("reject");
+    await card.locator('form.press button[type="submit"]').click();
+    await quiet.locator('article[data-kind="card"] .press-record[data-action="reject"] .answer').waitFor();
+    await quiet.close();
+    results.quietPressed = true;
+  });
+
   await check("hostile messages are shown inert", async () => {
     const hostile = page.locator("article", { has: page.locator(".meta .title", { hasText: "Hostile" }) });
     await hostile.locator(".body h4", { hasText: "Hostile" }).waitFor();

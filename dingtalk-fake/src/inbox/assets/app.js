@@ -64,8 +64,12 @@ function toast(text, isError = false) {
   toastTimer = setTimeout(() => { el.className = ""; }, isError ? 6000 : 2500);
 }
 
+// No request may hold the page up for good: a refresh waits for the one before it, so one
+// answer that never comes would freeze every later update.
+const REQUEST_PATIENCE_MS = 15000;
+
 async function api(method, path, body) {
-  const options = { method, headers: {} };
+  const options = { method, headers: {}, signal: AbortSignal.timeout(REQUEST_PATIENCE_MS) };
   if (body !== undefined) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
@@ -154,7 +158,21 @@ async function refresh() {
     toast(err.message, true);
   } finally {
     refreshing = false;
+    lookAgainLater();
   }
+}
+
+// The live socket says when to look again, but the page does not depend on it alone: it
+// looks again every few seconds, and every second while a card press waits for the app's
+// answer, so nothing stays unshown when a change notice is missed (a socket that connected
+// but went quiet, a change between two fetches). Unchanged messages are kept as they are.
+const LOOK_AGAIN_MS = 5000;
+const LOOK_AGAIN_WAITING_MS = 1000;
+let lookAgainTimer = null;
+function lookAgainLater() {
+  clearTimeout(lookAgainTimer);
+  const waiting = document.querySelector(".press-record .waiting");
+  lookAgainTimer = setTimeout(scheduleRefresh, waiting ? LOOK_AGAIN_WAITING_MS : LOOK_AGAIN_MS);
 }
 
 function connectLive(delay = 250) {
