@@ -332,7 +332,11 @@ fn run(options: &Options) {
 
     // Instructions per call: callgrind counts a child process making calls to this server.
     if options.callgrind && valgrind_available() {
-        let (s, r) = instructions_per_call(address, options.rounds.min(3));
+        let calls = |side: Side, n: u64| {
+            let args = ["calls", side.name(), &address.to_string(), &n.to_string()];
+            args.map(String::from).to_vec()
+        };
+        let (s, r) = instructions_per_unit(calls, (20, 220), options.rounds.min(3));
         rows.push(Row {
             name: "instructions per call (callgrind, client process)",
             unit: "",
@@ -383,6 +387,24 @@ fn run(options: &Options) {
         page.len(),
         server::PAGE_USERS
     );
+    // The same decode counted in instructions: repeatable where the timing above is noisy.
+    if options.callgrind && valgrind_available() {
+        let decodes = |side: Side, n: u64| {
+            ["decodes", side.name(), &n.to_string()]
+                .map(String::from)
+                .to_vec()
+        };
+        let (s, r) = instructions_per_unit(decodes, (10, 60), options.rounds.min(3));
+        rows.push(Row {
+            name: "instructions per page decode (callgrind)",
+            unit: "",
+            higher_is_better: false,
+            sdk: s,
+            raw: r,
+            goal: "<= 1.1x",
+        });
+        rows.last().map(Row::print);
+    }
 
     // Allocations per call and per page decode (counted on this thread: the client's).
     let (s, r) = interleaved(options.rounds.min(3), |side| {
@@ -477,27 +499,26 @@ fn valgrind_available() -> bool {
         .is_ok_and(|out| out.status.success())
 }
 
-/// Instructions per call: the difference between a child making `many` calls and one making
-/// `few`, under callgrind, divided by the difference in calls (start-up, the token and the
-/// first connection cancel out). The server stays in this process, uncounted.
-fn instructions_per_call(address: SocketAddr, rounds: usize) -> (Vec<f64>, Vec<f64>) {
-    let (few, many) = (20u64, 220u64);
+/// Instructions per unit of work: the difference between a child doing `many` units and one
+/// doing `few`, under callgrind, divided by the difference (start-up, the token and the first
+/// connection cancel out). `child(side, n)` gives the child's arguments; a server stays in
+/// this process, uncounted.
+fn instructions_per_unit(
+    child: impl Fn(Side, u64) -> Vec<String>,
+    (few, many): (u64, u64),
+    rounds: usize,
+) -> (Vec<f64>, Vec<f64>) {
     let exe = std::env::current_exe().expect("own path");
     let scratch = std::env::temp_dir().join(format!("dingtalk-bench-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).expect("scratch dir");
-    let count = |side: Side, calls: u64| -> f64 {
-        let out = scratch.join(format!("callgrind.{}.{calls}", side.name()));
+    let count = |side: Side, units: u64| -> f64 {
+        let out = scratch.join(format!("callgrind.{}.{units}", side.name()));
         let status = Command::new("valgrind")
             .arg("--tool=callgrind")
             .arg(format!("--callgrind-out-file={}", out.display()))
             .arg("-q")
             .arg(&exe)
-            .args([
-                "calls",
-                side.name(),
-                &address.to_string(),
-                &calls.to_string(),
-            ])
+            .args(child(side, units))
             .status()
             .expect("valgrind runs");
         assert!(status.success(), "the callgrind child failed");
@@ -511,15 +532,15 @@ fn instructions_per_call(address: SocketAddr, rounds: usize) -> (Vec<f64>, Vec<f
             .and_then(|n| n.trim().parse::<f64>().ok())
             .expect("a callgrind total")
     };
-    let per_call = |side: Side| (count(side, many) - count(side, few)) / (many - few) as f64;
+    let per_unit = |side: Side| (count(side, many) - count(side, few)) / (many - few) as f64;
     let (mut sdk, mut raw) = (Vec::new(), Vec::new());
     for round in 0..rounds {
         if round % 2 == 0 {
-            sdk.push(per_call(Side::Sdk));
-            raw.push(per_call(Side::Raw));
+            sdk.push(per_unit(Side::Sdk));
+            raw.push(per_unit(Side::Raw));
         } else {
-            raw.push(per_call(Side::Raw));
-            sdk.push(per_call(Side::Sdk));
+            raw.push(per_unit(Side::Raw));
+            sdk.push(per_unit(Side::Sdk));
         }
     }
     let _ = std::fs::remove_dir_all(&scratch);

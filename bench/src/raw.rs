@@ -114,7 +114,8 @@ pub struct User {
     #[serde(default)]
     pub dept_order_list: Vec<DeptOrder>,
     /// A string holding JSON on the wire; a hand-written client keeps the text.
-    pub extension: Option<String>,
+    #[serde(default, deserialize_with = "json_text")]
+    pub extension: Option<serde_json::Value>,
     pub hired_date: Option<i64>,
     pub active: Option<bool>,
     pub real_authed: Option<bool>,
@@ -152,7 +153,9 @@ pub struct ListedUser {
     #[serde(default)]
     pub dept_id_list: Vec<i64>,
     pub dept_order: Option<i64>,
-    pub extension: Option<String>,
+    /// JSON text on the wire, parsed as the SDK's field is (it gives a `Value`, not text).
+    #[serde(default, deserialize_with = "json_text")]
+    pub extension: Option<serde_json::Value>,
     pub hired_date: Option<i64>,
     pub active: Option<bool>,
     pub admin: Option<bool>,
@@ -166,6 +169,18 @@ pub struct Page {
     pub next_cursor: Option<i64>,
     #[serde(default)]
     pub list: Vec<ListedUser>,
+}
+
+/// A field that holds JSON as text, parsed: what a hand-written client does to get the value.
+fn json_text<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<serde_json::Value>, D::Error> {
+    match Option::<String>::deserialize(deserializer)? {
+        Some(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+        None => Ok(None),
+    }
 }
 
 pub type Failure = Box<dyn std::error::Error + Send + Sync>;
