@@ -311,6 +311,8 @@ impl<'a> Checker<'a, '_> {
                     builder: self.in_requests.contains(name),
                 },
                 Some(TypeDefKind::Enum(_)) => Ty::Enum(naming::type_name(name)),
+                // Named codes are read as the integer they are on the wire.
+                Some(TypeDefKind::Codes(_)) => Ty::Scalar(Scalar::I64),
                 _ => Ty::Any,
             },
             scalar => Scalar::of(scalar).map_or(Ty::Any, Ty::Scalar),

@@ -333,16 +333,28 @@ fn load_type_def(key: &Node, node: &Node, diags: &mut Diagnostics) -> Option<Typ
     let doc_text = doc(&mut reader, diags);
     let fields = reader.take("fields");
     let values = reader.take("enum");
+    let codes = reader.take("values");
     let union = reader.take("union");
-    reader.finish(&["doc", "fields", "enum", "union"], diags);
-    let kind = match (fields, values, union) {
-        (Some(f), None, None) => TypeDefKind::Struct(load_fields(f, false, diags)),
-        (None, Some(e), None) => TypeDefKind::Enum(load_enum(e, diags)),
-        (None, None, Some(u)) => TypeDefKind::Union(load_union(u, diags)?),
+    reader.finish(&["doc", "fields", "enum", "values", "union"], diags);
+    let kind = match (fields, values, codes, union) {
+        (Some(f), None, None, None) => TypeDefKind::Struct(load_fields(f, false, diags)),
+        (None, Some(e), None, None) => TypeDefKind::Enum(load_enum(e, diags)),
+        (None, None, Some(c), None) => {
+            let codes = int_values(c, &format!("type `{name}`"), diags);
+            if codes.is_empty() {
+                diags.error(
+                    c.span.clone(),
+                    format!("type `{name}`: `values` names no code; give at least one, e.g. `{{off: 0, on: 1}}`"),
+                );
+                return None;
+            }
+            TypeDefKind::Codes(codes)
+        }
+        (None, None, None, Some(u)) => TypeDefKind::Union(load_union(u, diags)?),
         _ => {
             diags.error(
                 key.span.clone(),
-                format!("type `{name}` needs exactly one of `fields`, `enum` or `union`"),
+                format!("type `{name}` needs exactly one of `fields`, `enum` (string values), `values` (named integer codes) or `union`"),
             );
             return None;
         }

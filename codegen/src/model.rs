@@ -90,6 +90,9 @@ pub struct TypeDef {
 pub enum TypeDefKind {
     Struct(Vec<Field>),
     Enum(Vec<EnumValue>),
+    /// Named integer codes (`values:`), shared by the fields that name the type: an enum in
+    /// Rust that keeps unknown codes, the number on the wire.
+    Codes(Vec<IntValue>),
     Union(Union),
 }
 

@@ -292,7 +292,7 @@ fn body_of(def: &TypeDef) -> Body<'_> {
     match &def.kind {
         TypeDefKind::Struct(fields) => Body::Fields(fields),
         TypeDefKind::Union(union) => Body::Variants(&union.variants),
-        TypeDefKind::Enum(_) => Body::Fields(&[]),
+        TypeDefKind::Enum(_) | TypeDefKind::Codes(_) => Body::Fields(&[]),
     }
 }
 
@@ -310,7 +310,7 @@ impl<'a> CycleFinder<'a, '_> {
     /// Named structs and unions take part; enums hold no other type.
     fn node_of(&self, name: &str) -> Option<TypeNode> {
         let def = self.defs.get(name)?;
-        if matches!(def.kind, TypeDefKind::Enum(_)) {
+        if matches!(def.kind, TypeDefKind::Enum(_) | TypeDefKind::Codes(_)) {
             return None;
         }
         Some(TypeNode {
@@ -516,7 +516,7 @@ impl Ctx<'_> {
                                 self.collect_type(&variant.ty, out);
                             }
                         }
-                        TypeDefKind::Enum(_) => {}
+                        TypeDefKind::Enum(_) | TypeDefKind::Codes(_) => {}
                     }
                 }
             }
@@ -654,6 +654,7 @@ fn check_type_def(ctx: &Ctx<'_>, def: &TypeDef, diags: &mut Diagnostics) {
     match &def.kind {
         TypeDefKind::Struct(fields) => ctx.check_fields(fields, diags),
         TypeDefKind::Enum(values) => check_enum(values, diags),
+        TypeDefKind::Codes(_) => {}
         TypeDefKind::Union(union) => {
             let mut names: HashMap<String, &str> = HashMap::new();
             for variant in &union.variants {

@@ -411,6 +411,8 @@ fn conform(ty: &TypeExpr, value: Value, types: &HashMap<String, TypeDef>) -> Res
                 conform_shape(&FieldShape::Enum(values.clone()), value, types)
             }
             Some(TypeDefKind::Union(union)) => conform_union(union, value, types),
+            // Named integer codes: any integer, as DingTalk may add codes.
+            Some(TypeDefKind::Codes(_)) => conform(&TypeExpr::I64, value, types),
             None => Ok(value),
         },
     }

@@ -49,7 +49,7 @@ pub fn gated_areas(spec: &Spec, resolved: &Resolved) -> BTreeMap<String, BTreeSe
                         collect_type(&variant.ty, &mut used);
                     }
                 }
-                TypeDefKind::Enum(_) => {}
+                TypeDefKind::Enum(_) | TypeDefKind::Codes(_) => {}
             }
         }
         let needs: BTreeSet<String> = used

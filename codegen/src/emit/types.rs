@@ -32,6 +32,45 @@ pub fn ident(name: &str) -> Ident {
 }
 
 impl Emitter<'_> {
+    /// Whether every required field of these has a `Default`, so that their struct can derive
+    /// it. `seen` holds the named structs on the way (a cycle adds nothing new).
+    fn all_have_defaults<'f>(&'f self, fields: &'f [Field], seen: &mut Vec<&'f str>) -> bool {
+        fields.iter().filter(|f| f.required).all(|field| {
+            if !field.values.is_empty() {
+                return false;
+            }
+            match &field.shape {
+                FieldShape::Enum(_) => false,
+                FieldShape::Object(inner) => self.all_have_defaults(inner, seen),
+                FieldShape::Type(ty) => self.type_has_default(ty, seen),
+            }
+        })
+    }
+
+    fn type_has_default<'f>(&'f self, ty: &'f TypeExpr, seen: &mut Vec<&'f str>) -> bool {
+        match ty {
+            TypeExpr::UserToken | TypeExpr::File => false,
+            TypeExpr::Named(name, _) => match self.resolved.types.get(name).map(|d| &d.kind) {
+                Some(TypeDefKind::Struct(fields)) => {
+                    if seen.contains(&name.as_str()) {
+                        return true;
+                    }
+                    seen.push(name);
+                    // A request type has `Default` (its `new()`) when nothing is required.
+                    let dir = self.direction_of(name);
+                    if dir.builder {
+                        !fields.iter().any(|f| f.required)
+                    } else {
+                        dir.de && self.all_have_defaults(fields, seen)
+                    }
+                }
+                _ => false,
+            },
+            // Lists and maps are empty by default; scalars, text and JSON have one.
+            _ => true,
+        }
+    }
+
     pub fn direction_of(&self, name: &str) -> Direction {
         let ser = self.resolved.in_requests.contains(name);
         let de = self.resolved.in_responses.contains(name);
@@ -294,11 +333,9 @@ impl Emitter<'_> {
         // An answer can be made by hand (`Default`, then set its public fields), so code that
         // consumes it is testable without a server; `#[non_exhaustive]` still forbids struct
         // literals, so new fields stay non-breaking.
-        // (Not with a required user token: an empty token is no value to hand out.)
-        let holds_token = fields
-            .iter()
-            .any(|f| f.required && matches!(f.shape, FieldShape::Type(TypeExpr::UserToken)));
-        if dir.de && !dir.builder && !holds_token {
+        // (Not when a required field has no default of its own: a user token, where an empty
+        // one is no value to hand out, or an enum, whose variants are all real values.)
+        if dir.de && !dir.builder && self.all_have_defaults(fields, &mut Vec::new()) {
             derives.push(quote! { Default });
         }
         let doc = doc_attrs(doc);
@@ -698,6 +735,7 @@ impl Emitter<'_> {
         match &def.kind {
             TypeDefKind::Struct(fields) => self.struct_item(&name, &def.doc, fields, dir, &[], &[]),
             TypeDefKind::Enum(values) => self.enum_item(&name, &def.doc, values, dir),
+            TypeDefKind::Codes(codes) => self.int_enum_item(&name, &def.doc, codes, dir),
             TypeDefKind::Union(union) => self.union_item(&name, &def.doc, union),
         }
     }
