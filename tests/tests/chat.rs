@@ -6,6 +6,7 @@ mod support;
 use dingtalk_api::chat::{
     CreateRequest, GetReadListRequest, GetRequest, SendRequest, UpdateRequest,
 };
+use dingtalk_api::types::group::{GroupAuthority, GroupSwitch};
 use dingtalk_api::types::message::{
     ActionCard, ActionCardButton, ButtonOrientation, MarkdownContent, Message,
     MultiButtonActionCard, SingleButtonActionCard,
@@ -71,12 +72,12 @@ async fn create_posts_every_field_and_decodes_the_ids() {
     support::expect_example(&h.server, "POST", CREATE_PATH, "chat", "create").await;
 
     let request = CreateRequest::new("项目群", "manager4220", ["manager4220", "user123"])
-        .show_history_type(1)
-        .searchable(0)
-        .validation_type(1)
-        .mention_all_authority(1)
-        .management_type(1)
-        .chat_banned_type(0)
+        .show_history_type(GroupSwitch::On)
+        .searchable(GroupSwitch::Off)
+        .validation_type(GroupSwitch::On)
+        .mention_all_authority(GroupAuthority::OwnerOnly)
+        .management_type(GroupAuthority::OwnerOnly)
+        .chat_banned_type(GroupSwitch::Off)
         .owner_type("emp")
         .extidlist(["ext001"])
         .conversation_tag(2)
@@ -156,12 +157,12 @@ async fn update_posts_every_field_and_accepts_a_string_errcode() {
         .add_extidlist(["ext001"])
         .del_extidlist(["ext002"])
         .icon("@lADPDfJ6Q7LLejDNAljNAlg")
-        .searchable(1)
-        .validation_type(0)
-        .mention_all_authority(0)
-        .management_type(1)
-        .chat_banned_type(1)
-        .show_history_type(0)
+        .searchable(GroupSwitch::On)
+        .validation_type(GroupSwitch::Off)
+        .mention_all_authority(GroupAuthority::Everyone)
+        .management_type(GroupAuthority::OwnerOnly)
+        .chat_banned_type(GroupSwitch::On)
+        .show_history_type(GroupSwitch::Off)
         .is_ban(true);
     h.client
         .chat()
@@ -272,16 +273,53 @@ async fn get_sends_chatid_in_the_query_and_decodes_chat_info() {
     );
     assert_eq!(info.icon.as_deref(), Some("@lADPDfJ6Q7LLejDNAljNAlg"));
     assert_eq!(info.conversation_tag, Some(2));
-    assert_eq!(info.mention_all_authority, Some(0));
-    assert_eq!(info.show_history_type, Some(0));
-    assert_eq!(info.validation_type, Some(0));
-    assert_eq!(info.searchable, Some(0));
-    assert_eq!(info.chat_banned_type, Some(0));
-    assert_eq!(info.management_type, Some(0));
+    assert_eq!(info.mention_all_authority, Some(GroupAuthority::Everyone));
+    assert_eq!(info.show_history_type, Some(GroupSwitch::Off));
+    assert_eq!(info.validation_type, Some(GroupSwitch::Off));
+    assert_eq!(info.searchable, Some(GroupSwitch::Off));
+    assert_eq!(info.chat_banned_type, Some(GroupSwitch::Off));
+    assert_eq!(info.management_type, Some(GroupAuthority::Everyone));
     // Not in the example (official SDK only / not documented there).
     assert!(info.extidlist.is_empty());
     assert!(info.agentidlist.is_empty());
     assert_eq!(info.status, None);
+}
+
+/// The 0/1 settings read leniently (a number or a numeric string), keep a code this crate
+/// does not know, and go back on the wire as the same number.
+#[test]
+fn group_settings_read_text_and_unknown_codes_and_write_the_number_back() {
+    let body = json!({"errcode": 0, "errmsg": "ok", "chat_info": {
+        "chatid": CHAT_ID, "searchable": "1", "showHistoryType": 1, "validationType": 0,
+        "chatBannedType": 7, "mentionAllAuthority": "1", "managementType": 2}})
+    .to_string();
+    let answer = dingtalk_api::decode::decode_answer::<GetRequest>(200, body.as_bytes())
+        .expect("the settings decode");
+    let info = answer.chat_info.expect("chat_info");
+    assert_eq!(info.searchable, Some(GroupSwitch::On));
+    assert_eq!(info.show_history_type, Some(GroupSwitch::On));
+    assert_eq!(info.validation_type, Some(GroupSwitch::Off));
+    assert_eq!(info.chat_banned_type, Some(GroupSwitch::Other(7)));
+    assert_eq!(info.mention_all_authority, Some(GroupAuthority::OwnerOnly));
+    assert_eq!(info.management_type, Some(GroupAuthority::Other(2)));
+    // What was read goes back as the number DingTalk sent.
+    let update = UpdateRequest::new(CHAT_ID)
+        .chat_banned_type(info.chat_banned_type.unwrap())
+        .management_type(info.management_type.unwrap())
+        .searchable(GroupSwitch::On);
+    let sent = serde_json::to_value(&update).unwrap();
+    assert_eq!(
+        (
+            &sent["chatBannedType"],
+            &sent["managementType"],
+            &sent["searchable"]
+        ),
+        (&json!(7), &json!(2), &json!(1))
+    );
+    // Not a number at all: a decode error that names the field.
+    let bad = json!({"errcode": 0, "errmsg": "ok", "chat_info": {"searchable": "yes"}}).to_string();
+    let err = dingtalk_api::decode::decode_answer::<GetRequest>(200, bad.as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("searchable"), "{err}");
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ use dingtalk_api::message::work_notice::{
     GetSendProgressRequest, GetSendResultRequest, RecallRequest, SendRequest,
     WorkNoticeSendProgressStatus,
 };
+use dingtalk_api::types::group::{GroupAuthority, GroupSwitch};
 use dingtalk_api::types::message::{
     ActionCard, ActionCardButton, ButtonOrientation, MarkdownContent, Message,
     MultiButtonActionCard, SingleButtonActionCard, TextContent,
@@ -559,8 +560,8 @@ async fn chat_create_and_get() {
         .chat()
         .create(
             CreateRequest::new("Launch", "alice", ["alice", "bob", "frank", "bob"])
-                .searchable(1)
-                .mention_all_authority(1),
+                .searchable(GroupSwitch::On)
+                .mention_all_authority(GroupAuthority::OwnerOnly),
         )
         .await
         .expect("chat/create succeeds");
@@ -586,10 +587,10 @@ async fn chat_create_and_get() {
     assert_eq!(info.name.as_deref(), Some("Launch"));
     assert_eq!(info.owner.as_deref(), Some("alice"));
     assert_eq!(info.useridlist, ["alice", "bob", "frank"]);
-    assert_eq!(info.searchable, Some(1));
-    assert_eq!(info.mention_all_authority, Some(1));
-    assert_eq!(info.validation_type, Some(0));
-    assert_eq!(info.chat_banned_type, Some(0));
+    assert_eq!(info.searchable, Some(GroupSwitch::On));
+    assert_eq!(info.mention_all_authority, Some(GroupAuthority::OwnerOnly));
+    assert_eq!(info.validation_type, Some(GroupSwitch::Off));
+    assert_eq!(info.chat_banned_type, Some(GroupSwitch::Off));
     assert_eq!(info.conversation_tag, Some(2));
     assert_eq!(info.status, Some(1));
 
@@ -667,8 +668,8 @@ async fn chat_update_changes_name_owner_members_and_settings() {
                 .owner("dave")
                 .add_useridlist(["dave", "erin", "dave"])
                 .del_useridlist(["carol", "nobody"])
-                .chat_banned_type(1)
-                .show_history_type(1)
+                .chat_banned_type(GroupSwitch::On)
+                .show_history_type(GroupSwitch::On)
                 .icon("@lADPDfJ6Q7LLejDNAljNAlg"),
         )
         .await
@@ -683,8 +684,8 @@ async fn chat_update_changes_name_owner_members_and_settings() {
     assert_eq!(info.name.as_deref(), Some("Launch v2"));
     assert_eq!(info.owner.as_deref(), Some("dave"));
     assert_eq!(info.useridlist, ["alice", "bob", "dave", "erin"]);
-    assert_eq!(info.chat_banned_type, Some(1));
-    assert_eq!(info.show_history_type, Some(1));
+    assert_eq!(info.chat_banned_type, Some(GroupSwitch::On));
+    assert_eq!(info.show_history_type, Some(GroupSwitch::On));
     assert_eq!(info.icon.as_deref(), Some("@lADPDfJ6Q7LLejDNAljNAlg"));
 
     // isBan maps onto chatBannedType.

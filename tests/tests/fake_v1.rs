@@ -8,6 +8,7 @@
 //! cache both generations share. Everything runs on 127.0.0.1; nothing waits on a clock
 //! except the client's own (millisecond) retry backoff.
 
+use dingtalk_api::types::group::GroupSwitch;
 use std::fmt::Debug;
 use std::time::Duration;
 
@@ -182,7 +183,7 @@ async fn a_group_and_a_scene_group_live_from_creation_to_disbanding() {
     let create = CreateSceneGroupRequest::new("Incident 42", "tmpl-incident", "alice")
         .user_ids(["bob"])
         .uuid("incident-42")
-        .management_options(ImSceneGroupManagementOptions::new().searchable(1));
+        .management_options(ImSceneGroupManagementOptions::new().searchable(GroupSwitch::On));
     let scene = im.create_scene_group(create.clone()).await.unwrap();
     let scene_cid = scene.open_conversation_id.clone();
     let scene_chatid = scene.chat_id.clone();
@@ -205,7 +206,9 @@ async fn a_group_and_a_scene_group_live_from_creation_to_disbanding() {
             UpdateSceneGroupRequest::new(scene_cid.clone())
                 .title("Incident 42 (resolved)")
                 .owner_union_id(unionid(&fake, "bob"))
-                .management_options(ImSceneGroupManagementOptions::new().chat_banned_type(1)),
+                .management_options(
+                    ImSceneGroupManagementOptions::new().chat_banned_type(GroupSwitch::On),
+                ),
         )
         .await
         .unwrap();

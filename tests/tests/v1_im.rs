@@ -10,6 +10,7 @@ use dingtalk_api::im::{
     GetSceneGroupInfoRequest, ImGroupManagementOptions, ImSceneGroupManagementOptions,
     RemoveSceneGroupMembersRequest, UpdateSceneGroupRequest,
 };
+use dingtalk_api::types::group::{GroupAuthority, GroupSwitch};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -71,12 +72,12 @@ async fn create_group_posts_camel_case_settings_and_decodes_both_ids() {
     expect_example(&server, GROUP_CREATE_PATH, "create_group").await;
 
     let options = ImGroupManagementOptions::new()
-        .mention_all_authority(1)
-        .show_history_type(1)
-        .validation_type(0)
-        .searchable(1)
-        .chat_banned_type(0)
-        .management_type(1);
+        .mention_all_authority(GroupAuthority::OwnerOnly)
+        .show_history_type(GroupSwitch::On)
+        .validation_type(GroupSwitch::Off)
+        .searchable(GroupSwitch::On)
+        .chat_banned_type(GroupSwitch::Off)
+        .management_type(GroupAuthority::OwnerOnly);
     let request = CreateGroupRequest::new("测试群", "manager4220", ["manager4220", "user2"])
         .owner_type("emp")
         .conversation_tag(2)
@@ -132,23 +133,23 @@ async fn create_group_with_the_required_fields_only() {
 /// Every scene-group flag set, each to a value of its own where it can be.
 fn all_scene_flags() -> (ImSceneGroupManagementOptions, Value) {
     let options = ImSceneGroupManagementOptions::new()
-        .mention_all_authority(1)
-        .show_history_type(1)
-        .validation_type(1)
-        .searchable(1)
-        .chat_banned_type(0)
-        .management_type(1)
-        .only_admin_can_ding(1)
-        .all_members_can_create_mcs_conf(0)
-        .all_members_can_create_calendar(1)
-        .group_email_disabled(1)
-        .only_admin_can_set_msg_top(1)
-        .add_friend_forbidden(1)
-        .group_live_switch(0)
-        .members_to_admin_chat(1)
-        .plugin_customize_verify(1)
-        .not_quit_when_emp_leave(1)
-        .only_admin_can_add_mem(1);
+        .mention_all_authority(GroupAuthority::OwnerOnly)
+        .show_history_type(GroupSwitch::On)
+        .validation_type(GroupSwitch::On)
+        .searchable(GroupSwitch::On)
+        .chat_banned_type(GroupSwitch::Off)
+        .management_type(GroupAuthority::OwnerOnly)
+        .only_admin_can_ding(GroupAuthority::OwnerOnly)
+        .all_members_can_create_mcs_conf(GroupSwitch::Off)
+        .all_members_can_create_calendar(GroupSwitch::On)
+        .group_email_disabled(GroupSwitch::On)
+        .only_admin_can_set_msg_top(GroupAuthority::OwnerOnly)
+        .add_friend_forbidden(GroupSwitch::On)
+        .group_live_switch(GroupSwitch::Off)
+        .members_to_admin_chat(GroupSwitch::On)
+        .plugin_customize_verify(GroupSwitch::On)
+        .not_quit_when_emp_leave(GroupSwitch::On)
+        .only_admin_can_add_mem(GroupAuthority::OwnerOnly);
     let wire = json!({
         "mention_all_authority": 1,
         "show_history_type": 1,
@@ -241,10 +242,9 @@ async fn update_scene_group_posts_snake_case_and_only_what_is_set() {
     expect_example(&server, SCENE_UPDATE_PATH, "update_scene_group").await;
     client
         .im()
-        .update_scene_group(
-            UpdateSceneGroupRequest::new("cid1")
-                .management_options(ImSceneGroupManagementOptions::new().chat_banned_type(1)),
-        )
+        .update_scene_group(UpdateSceneGroupRequest::new("cid1").management_options(
+            ImSceneGroupManagementOptions::new().chat_banned_type(GroupSwitch::On),
+        ))
         .await
         .expect("sceneGroup/update succeeds");
     assert_eq!(
