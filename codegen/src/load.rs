@@ -244,11 +244,43 @@ fn keyword_or<T: Copy>(
     meant
 }
 
+/// The user-facing `doc`, and the maintainers' `notes` beside it (never emitted). A doc that
+/// holds an author's note (`uncertain: ...`) is an error: rustdoc is for users.
 fn doc(reader: &mut MapReader<'_>, diags: &mut Diagnostics) -> String {
-    reader
-        .take("doc")
-        .and_then(|node| string(node, "`doc`", diags))
-        .unwrap_or_default()
+    notes(reader, diags);
+    let Some(node) = reader.take("doc") else {
+        return String::new();
+    };
+    let text = string(node, "`doc`", diags).unwrap_or_default();
+    author_note_check(node, "doc", &text, diags);
+    text
+}
+
+/// `notes:` — what a maintainer should know (doubts, where a fact came from, what the
+/// sources disagree on); checked to be text, never shown in the generated docs.
+fn notes(reader: &mut MapReader<'_>, diags: &mut Diagnostics) {
+    if let Some(node) = reader.take("notes") {
+        let _ = string(node, "`notes`", diags);
+    }
+}
+
+fn author_note_check(node: &Node, what: &str, text: &str, diags: &mut Diagnostics) {
+    const MARK: &str = "uncertain";
+    let found = text.char_indices().find(|(at, _)| {
+        text.get(*at..*at + MARK.len())
+            .is_some_and(|word| word.eq_ignore_ascii_case(MARK))
+    });
+    if let Some((at, _)) = found {
+        let excerpt: String = text[at..]
+            .chars()
+            .take_while(|c| *c != '\n')
+            .take(60)
+            .collect();
+        diags.error(
+            node.span.clone(),
+            format!("`{what}` holds an author's note (`{excerpt}...`): move it to `notes:` beside `{what}` (notes are for maintainers and stay out of rustdoc); keep in `{what}` only what a user needs"),
+        );
+    }
 }
 
 /// The entries of a mapping whose keys are names chosen by the spec author.
@@ -283,10 +315,14 @@ pub fn load_file(
         "a spec file (`doc`, `types` and `endpoints` at the top level)",
         diags,
     )?;
-    let doc_text = reader
-        .require("doc", "the file", diags)
+    notes(&mut reader, diags);
+    let doc_node = reader.require("doc", "the file", diags);
+    let doc_text = doc_node
         .and_then(|n| non_empty_string(n, "`doc`", diags))
         .unwrap_or_default();
+    if let Some(node) = doc_node {
+        author_note_check(node, "doc", &doc_text, diags);
+    }
     let style = reader
         .take("style")
         .and_then(|n| {
@@ -316,7 +352,7 @@ pub fn load_file(
                 .collect()
         })
         .unwrap_or_default();
-    reader.finish(&["doc", "style", "types", "endpoints"], diags);
+    reader.finish(&["doc", "notes", "style", "types", "endpoints"], diags);
     Some(SpecFile {
         display_path: display_path.to_string(),
         module,
@@ -335,7 +371,10 @@ fn load_type_def(key: &Node, node: &Node, diags: &mut Diagnostics) -> Option<Typ
     let values = reader.take("enum");
     let codes = reader.take("values");
     let union = reader.take("union");
-    reader.finish(&["doc", "fields", "enum", "values", "union"], diags);
+    reader.finish(
+        &["doc", "notes", "fields", "enum", "values", "union"],
+        diags,
+    );
     let kind = match (fields, values, codes, union) {
         (Some(f), None, None, None) => TypeDefKind::Struct(load_fields(f, false, diags)),
         (None, Some(e), None, None) => TypeDefKind::Enum(load_enum(e, diags)),
@@ -383,7 +422,7 @@ fn load_enum(node: &Node, diags: &mut Diagnostics) -> Vec<EnumValue> {
                         .take("name")
                         .and_then(|n| non_empty_string(n, "`name`", diags));
                     let doc_text = doc(&mut reader, diags);
-                    reader.finish(&["name", "doc"], diags);
+                    reader.finish(&["name", "doc", "notes"], diags);
                     (name, doc_text)
                 }
                 _ => (None, string(value, "an enum value's doc", diags)?),
@@ -435,7 +474,7 @@ fn load_union(node: &Node, diags: &mut Diagnostics) -> Option<Union> {
             let name = reader
                 .take("name")
                 .and_then(|n| non_empty_string(n, "`name`", diags));
-            reader.finish(&["type", "doc", "name"], diags);
+            reader.finish(&["type", "doc", "notes", "name"], diags);
             Some(Variant {
                 wire,
                 span: key.span.clone(),
@@ -457,7 +496,7 @@ fn load_union(node: &Node, diags: &mut Diagnostics) -> Option<Union> {
 }
 
 const FIELD_KEYS: &[&str] = &[
-    "type", "fields", "enum", "required", "doc", "encoding", "aliases", "secret", "values",
+    "type", "fields", "enum", "required", "doc", "notes", "encoding", "aliases", "secret", "values",
 ];
 const PARAM_KEYS: &[&str] = &[
     "in",
@@ -466,6 +505,7 @@ const PARAM_KEYS: &[&str] = &[
     "enum",
     "required",
     "doc",
+    "notes",
     "encoding",
     "aliases",
     "secret",
@@ -941,6 +981,7 @@ fn load_endpoint(
         &[
             "summary",
             "doc",
+            "notes",
             "doc_url",
             "method",
             "path",
@@ -1045,7 +1086,7 @@ fn load_waiter(key: &Node, node: &Node, diags: &mut Diagnostics) -> Option<Waite
         until.finish(&["field", "equals"], diags);
         Some((field?, equals?))
     });
-    reader.finish(&["doc", "poll", "with", "until", "result"], diags);
+    reader.finish(&["doc", "notes", "poll", "with", "until", "result"], diags);
     let (until, equals) = until?;
     Some(Waiter {
         name,
@@ -1116,6 +1157,7 @@ pub fn load_events_file(
     else {
         return (Vec::new(), Vec::new());
     };
+    notes(&mut reader, diags);
     reader
         .require("doc", "the file", diags)
         .and_then(|n| non_empty_string(n, "`doc`", diags));
@@ -1127,7 +1169,7 @@ pub fn load_events_file(
             "an events file declares `events:` (pushed event types) or `callbacks:` (callback payloads)",
         );
     }
-    reader.finish(&["doc", "events", "callbacks"], diags);
+    reader.finish(&["doc", "notes", "events", "callbacks"], diags);
     let events = events
         .map(|events| {
             named_entries(events, "`events`", diags)
@@ -1248,10 +1290,12 @@ fn load_event(
         .and_then(|n| load_example(n, "payload", source, diags));
     let known: &[&str] = if callback {
         &[
-            "topic", "summary", "doc", "doc_url", "fields", "channels", "example",
+            "topic", "summary", "doc", "notes", "doc_url", "fields", "channels", "example",
         ]
     } else {
-        &["summary", "doc", "doc_url", "fields", "channels", "example"]
+        &[
+            "summary", "doc", "notes", "doc_url", "fields", "channels", "example",
+        ]
     };
     reader.finish(known, diags);
     Some(EventDef {
@@ -1483,9 +1527,12 @@ fn load_error(node: &Node, v1: bool, diags: &mut Diagnostics) -> Option<ErrorEnt
     let name = reader
         .require("name", "an error code", diags)
         .and_then(|n| non_empty_string(n, "`name`", diags));
-    let meaning = reader
-        .require("meaning", "an error code", diags)
-        .and_then(|n| non_empty_string(n, "`meaning`", diags));
+    notes(&mut reader, diags);
+    let meaning_node = reader.require("meaning", "an error code", diags);
+    let meaning = meaning_node.and_then(|n| non_empty_string(n, "`meaning`", diags));
+    if let (Some(node), Some(text)) = (meaning_node, &meaning) {
+        author_note_check(node, "meaning", text, diags);
+    }
     let category = reader
         .require("category", "an error code", diags)
         .and_then(|n| {
@@ -1548,6 +1595,7 @@ fn load_error(node: &Node, v1: bool, diags: &mut Diagnostics) -> Option<ErrorEnt
             "http",
             "name",
             "meaning",
+            "notes",
             "category",
             "retry",
             "wait",
@@ -1559,6 +1607,7 @@ fn load_error(node: &Node, v1: bool, diags: &mut Diagnostics) -> Option<ErrorEnt
             "code",
             "name",
             "meaning",
+            "notes",
             "category",
             "retry",
             "wait",
