@@ -200,18 +200,32 @@ pub fn endpoint(
         _ => quote! {},
     };
 
-    let method_ident = ident(&naming::field_name(&endpoint.name));
+    let method_name = naming::field_name(&endpoint.name);
+    let method_ident = ident(&method_name);
     let method_doc = doc_attrs(&paragraphs(&[
         &endpoint.summary,
         &signature,
         &format!("See [`{request_name}`] for the parameters."),
     ]));
+    let started: Vec<&str> = starts.iter().map(|(wire, _)| *wire).collect();
+    let example = super::example::usage_example(
+        emitter,
+        &super::example::ExampleCall {
+            module: &file.module,
+            request_name: &request_name,
+            method: &method_name,
+            params: &params,
+            started: &started,
+            answers_nothing: output.to_string() == "()",
+        },
+    );
     let waiters = endpoint
         .waiters
         .iter()
         .map(|waiter| waiter_method(emitter, file, endpoint, waiter, &request_ident, &output));
     let method = quote! {
         #method_doc
+        #example
         pub fn #method_ident(
             &self,
             request: #request_ident,

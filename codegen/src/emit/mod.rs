@@ -5,6 +5,7 @@ mod docs;
 mod endpoint;
 mod errors;
 mod events;
+mod example;
 mod types;
 
 use std::collections::BTreeMap;
