@@ -1065,29 +1065,49 @@ fn load_waiter(key: &Node, node: &Node, diags: &mut Diagnostics) -> Option<Waite
         let field = until
             .require("field", "`until`", diags)
             .and_then(|f| named(f, "`field`", diags));
-        let equals = until
-            .require("equals", "`until`", diags)
-            .and_then(|v| match &v.kind {
-                NodeKind::Scalar { text, plain: true } if text == "true" || text == "false" => {
-                    Some(WaitValue::Bool(text == "true"))
-                }
-                NodeKind::Scalar { text, plain: true } if text.parse::<i64>().is_ok() => {
-                    text.parse().ok().map(WaitValue::Int)
-                }
-                NodeKind::Scalar { text, .. } => Some(WaitValue::Text(text.clone())),
-                _ => {
-                    diags.error(
-                        v.span.clone(),
-                        "`equals` is one value: a number, true/false or text",
-                    );
+        let one = |v: &Node, diags: &mut Diagnostics| match &v.kind {
+            NodeKind::Scalar { text, plain: true } if text == "true" || text == "false" => {
+                Some(WaitValue::Bool(text == "true"))
+            }
+            NodeKind::Scalar { text, plain: true } if text.parse::<i64>().is_ok() => {
+                text.parse().ok().map(WaitValue::Int)
+            }
+            NodeKind::Scalar { text, .. } => Some(WaitValue::Text(text.clone())),
+            _ => {
+                diags.error(
+                    v.span.clone(),
+                    "`equals` is a value (a number, true/false or text) or a list of them, any of which ends the wait",
+                );
+                None
+            }
+        };
+        let (key, negated) = match (until.take("equals"), until.take("not_equals")) {
+            (Some(v), None) => (Some(v), false),
+            (None, Some(v)) => (Some(v), true),
+            _ => {
+                diags.error(
+                    n.span.clone(),
+                    "`until` needs exactly one of `equals` (the values that end the wait) or `not_equals` (the values that keep it going)",
+                );
+                (None, false)
+            }
+        };
+        let equals = key.and_then(|v| match &v.kind {
+                NodeKind::Seq(items) if items.is_empty() => {
+                    diags.error(v.span.clone(), "`equals` lists no value that ends the wait");
                     None
                 }
+                NodeKind::Seq(items) => items
+                    .iter()
+                    .map(|item| one(item, diags))
+                    .collect::<Option<Vec<_>>>(),
+                _ => one(v, diags).map(|value| vec![value]),
             });
-        until.finish(&["field", "equals"], diags);
-        Some((field?, equals?))
+        until.finish(&["field", "equals", "not_equals"], diags);
+        Some((field?, equals?, negated))
     });
     reader.finish(&["doc", "notes", "poll", "with", "until", "result"], diags);
-    let (until, equals) = until?;
+    let (until, equals, negated) = until?;
     Some(Waiter {
         name,
         span: key.span.clone(),
@@ -1096,6 +1116,7 @@ fn load_waiter(key: &Node, node: &Node, diags: &mut Diagnostics) -> Option<Waite
         with,
         until,
         equals,
+        negated,
         result,
     })
 }

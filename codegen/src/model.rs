@@ -312,7 +312,11 @@ pub struct Waiter {
     pub with: Vec<WaitArg>,
     /// The dotted path of the polled answer's field that says the work is done.
     pub until: Named,
-    pub equals: WaitValue,
+    /// The values that end the wait (any of them: a task may end in several states), or with
+    /// `negated` (`not_equals:`) the values that keep it going (the task is done in any
+    /// other state, including one this crate does not know).
+    pub equals: Vec<WaitValue>,
+    pub negated: bool,
     /// The endpoint called once the work is done, with the same `with`.
     pub result: Option<Named>,
 }

@@ -1152,12 +1152,14 @@ fn check_waiter(
         Err(PathProblem::NotAnObject(prefix)) => format!("`{prefix}` is not an object"),
         Ok(path) => match path.last().map(|f| &f.shape) {
             Some(FieldShape::Type(t)) if t.is_scalar() => {
-                let fits = matches!(
-                    (t, &waiter.equals),
-                    (TypeExpr::I32 | TypeExpr::I64, WaitValue::Int(_))
-                        | (TypeExpr::Bool, WaitValue::Bool(_))
-                        | (TypeExpr::String, WaitValue::Text(_))
-                );
+                let fits = waiter.equals.iter().all(|value| {
+                    matches!(
+                        (t, value),
+                        (TypeExpr::I32 | TypeExpr::I64, WaitValue::Int(_))
+                            | (TypeExpr::Bool, WaitValue::Bool(_))
+                            | (TypeExpr::String, WaitValue::Text(_))
+                    )
+                });
                 if fits {
                     return;
                 }
@@ -1166,8 +1168,56 @@ fn check_waiter(
                     waiter.until.name
                 )
             }
+            Some(FieldShape::Type(TypeExpr::Named(name, _))) => {
+                match ctx.defs.get(name.as_str()).map(|d| &d.kind) {
+                    // A string enum is compared by its wire value, named codes by their code.
+                    Some(TypeDefKind::Enum(values)) => {
+                        let unknown: Vec<String> = waiter
+                            .equals
+                            .iter()
+                            .filter(|value| {
+                                !matches!(value, WaitValue::Text(t) if values.iter().any(|v| &v.wire == t))
+                            })
+                            .map(|value| match value {
+                                WaitValue::Text(t) => format!("`{t}`"),
+                                WaitValue::Int(n) => format!("`{n}`"),
+                                WaitValue::Bool(b) => format!("`{b}`"),
+                            })
+                            .collect();
+                        if unknown.is_empty() {
+                            return;
+                        }
+                        format!(
+                            "`{}` is the enum `{name}`: compare it with its wire values ({}); {} is not one",
+                            waiter.until.name,
+                            values
+                                .iter()
+                                .map(|v| v.wire.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            unknown.join(", ")
+                        )
+                    }
+                    Some(TypeDefKind::Codes(codes)) => {
+                        let fits = waiter.equals.iter().all(|value| {
+                            matches!(value, WaitValue::Int(n) if codes.iter().any(|c| c.code == *n))
+                        });
+                        if fits {
+                            return;
+                        }
+                        format!(
+                            "`{}` is the integer codes `{name}`: compare it with its codes",
+                            waiter.until.name
+                        )
+                    }
+                    _ => format!(
+                        "`{}` must lead to an integer, bool, string or enum field",
+                        waiter.until.name
+                    ),
+                }
+            }
             _ => format!(
-                "`{}` must lead to an integer, bool or string field",
+                "`{}` must lead to an integer, bool, string or enum field",
                 waiter.until.name
             ),
         },

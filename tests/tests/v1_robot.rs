@@ -634,3 +634,114 @@ async fn a_robot_mismatch_is_a_v1_error_with_its_code() {
         Some("invalidParameter.robotCode.auth")
     );
 }
+
+/// `batch_send_oto(..)` then waiting: the read-status poll goes out with the send's robot
+/// code and key until the status is no longer `PROCESSING`; a status spelt as the page's own
+/// example spells it (`SUCESS`) ends the wait too, as `Unknown`.
+#[tokio::test]
+async fn send_and_wait_polls_the_read_status_until_the_send_is_no_longer_processing() {
+    use dingtalk_api::waiter::Wait;
+    use std::time::Duration;
+    let support::Harness { server, client } = support::v1_harness().await;
+    support::expect_v1_example(&server, "POST", OTO_SEND_PATH, MODULE, "batch_send_oto").await;
+    Mock::given(method("GET"))
+        .and(path(OTO_READ_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"sendStatus": "PROCESSING"})))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(OTO_READ_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "sendStatus": "SUCESS",
+            "messageReadInfoList": [{"name": "Bob", "userId": "user2", "readStatus": "UNREAD"}]
+        })))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+
+    let waited = client
+        .robot()
+        .messages()
+        .send_and_wait(
+            BatchSendOtoRequest::new(
+                "dingxxxxxx",
+                ["user2"],
+                RobotSampleText::new("the build is green"),
+            ),
+            Wait::up_to(Duration::from_secs(10)).first_delay(Duration::from_millis(10)),
+        )
+        .await
+        .expect("the send finishes");
+    assert_eq!(waited.first.process_query_key, "zcxxczasdafasd");
+    assert_eq!(waited.polls, 3);
+    assert_eq!(
+        waited.last.send_status,
+        Some(RobotSendStatus::Unknown("SUCESS".into()))
+    );
+    assert_eq!(waited.last.message_read_info_list.len(), 1);
+
+    let polls: Vec<Request> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == OTO_READ_PATH)
+        .collect();
+    assert_eq!(polls.len(), 3);
+    for poll in &polls {
+        let mut query: Vec<(String, String)> = poll.url.query_pairs().into_owned().collect();
+        query.sort();
+        assert_eq!(
+            query,
+            [
+                ("processQueryKey".to_string(), "zcxxczasdafasd".to_string()),
+                ("robotCode".to_string(), "dingxxxxxx".to_string())
+            ]
+        );
+    }
+}
+
+/// Against the fake: a finished send ends the wait at the first poll, with who has read it.
+#[tokio::test]
+async fn send_and_wait_against_the_fake_ends_with_the_read_state() {
+    use dingtalk_api::waiter::Wait;
+    use std::time::Duration;
+    let fake = dingtalk_fake::FakeDingTalk::new().start().await.unwrap();
+    let client = dingtalk_api::Client::builder(fake.app_key(), fake.app_secret())
+        .base_url(fake.base_url())
+        .v1_base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let waited = client
+        .robot()
+        .messages()
+        .send_and_wait(
+            BatchSendOtoRequest::new(fake.app_key(), ["alice", "bob"], RobotSampleText::new("hi")),
+            Wait::up_to(Duration::from_secs(10)),
+        )
+        .await
+        .expect("the send finishes");
+    assert_eq!(waited.polls, 1);
+    assert_eq!(waited.last.send_status, Some(RobotSendStatus::Success));
+    let mut readers: Vec<(String, Option<RobotReadStatus>)> = waited
+        .last
+        .message_read_info_list
+        .iter()
+        .map(|info| {
+            (
+                info.user_id.clone().unwrap_or_default(),
+                info.read_status.clone(),
+            )
+        })
+        .collect();
+    readers.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        readers,
+        [
+            ("alice".to_string(), Some(RobotReadStatus::Unread)),
+            ("bob".to_string(), Some(RobotReadStatus::Unread))
+        ]
+    );
+}

@@ -672,11 +672,16 @@ fn waiter_method(
     let method = ident(&waiter.name);
     let poll_name = format!("{}Request", naming::type_name(&poll.name));
     let first_name = request_ident.to_string();
-    let until_text = match &waiter.equals {
-        WaitValue::Int(n) => n.to_string(),
-        WaitValue::Bool(b) => b.to_string(),
-        WaitValue::Text(t) => format!("{t:?}"),
-    };
+    let until_text = waiter
+        .equals
+        .iter()
+        .map(|value| match value {
+            WaitValue::Int(n) => n.to_string(),
+            WaitValue::Bool(b) => b.to_string(),
+            WaitValue::Text(t) => format!("{t:?}"),
+        })
+        .collect::<Vec<_>>()
+        .join("` or `");
     // With a final call, the last poll's answer only said "done".
     let polled = if result.is_some() {
         quote! { _ }
@@ -706,8 +711,9 @@ fn waiter_method(
     let doc = doc_attrs(&paragraphs(&[
         &waiter.doc,
         &format!(
-            "Sends [`{first_name}`], then polls [`{poll_name}`] (waiting as `wait` says) until `{}` is `{until_text}`{finish_text}. A poll that fails ends the wait with its error; a wait that runs out is [`Error::Timeout`](crate::Error::Timeout).",
-            waiter.until.name
+            "Sends [`{first_name}`], then polls [`{poll_name}`] (waiting as `wait` says) until `{}` is {}`{until_text}`{finish_text}. A poll that fails ends the wait with its error; a wait that runs out is [`Error::Timeout`](crate::Error::Timeout).",
+            waiter.until.name,
+            if waiter.negated { "no longer " } else { "" }
         ),
     ]));
     quote! {
@@ -758,18 +764,37 @@ fn until_test(emitter: &Emitter<'_>, poll: &Endpoint, waiter: &Waiter) -> TokenS
     let (Some(value), Some(last)) = (value, path.last()) else {
         return quote! { false };
     };
-    match &waiter.equals {
-        // A field with named codes is an enum: compare its code.
-        WaitValue::Int(n) if !last.values.is_empty() => {
-            let n = proc_macro2::Literal::i64_unsuffixed(*n);
-            quote! { #value.is_some_and(|v| v.code() == #n) }
-        }
-        WaitValue::Int(n) => {
-            let n = proc_macro2::Literal::i64_unsuffixed(*n);
-            quote! { #value.is_some_and(|v| *v == #n) }
-        }
-        WaitValue::Bool(b) => quote! { #value.is_some_and(|v| *v == #b) },
-        WaitValue::Text(t) => quote! { #value.is_some_and(|v| v.as_str() == #t) },
+    // Named codes (the field's own `values:` or a type of them) are compared by code; text
+    // and string enums by their wire text (`as_str`).
+    let coded = !last.values.is_empty()
+        || matches!(&last.shape, FieldShape::Type(TypeExpr::Named(name, _))
+            if matches!(emitter.resolved.types.get(name).map(|d| &d.kind), Some(TypeDefKind::Codes(_))));
+    // `not_equals` tests each value with `!=` and joins them with `&&` (no `!(..)` to undo).
+    let op = if waiter.negated {
+        quote! { != }
+    } else {
+        quote! { == }
+    };
+    let tests: Vec<TokenStream> = waiter
+        .equals
+        .iter()
+        .map(|equals| match equals {
+            WaitValue::Int(n) if coded => {
+                let n = proc_macro2::Literal::i64_unsuffixed(*n);
+                quote! { v.code() #op #n }
+            }
+            WaitValue::Int(n) => {
+                let n = proc_macro2::Literal::i64_unsuffixed(*n);
+                quote! { *v #op #n }
+            }
+            WaitValue::Bool(b) => quote! { *v #op #b },
+            WaitValue::Text(t) => quote! { v.as_str() #op #t },
+        })
+        .collect();
+    if waiter.negated {
+        quote! { #value.is_some_and(|v| #(#tests)&&*) }
+    } else {
+        quote! { #value.is_some_and(|v| #(#tests)||*) }
     }
 }
 
