@@ -285,6 +285,26 @@ async fn callbacks_are_answered_in_their_ack() {
     );
 }
 
+/// A recording client on the fake's gateway, running until `stop` is sent.
+struct Running {
+    recorder: Arc<Recorder>,
+    stop: oneshot::Sender<()>,
+    running: tokio::task::JoinHandle<Result<(), StreamError>>,
+}
+
+fn start_recording(client: &Client) -> Running {
+    let recorder = Arc::new(Recorder::default());
+    let stream = stream_for(client).build();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let handler = Recording(recorder.clone());
+    let running = tokio::spawn(async move { stream.run(handler, stopped).await });
+    Running {
+        recorder,
+        stop,
+        running,
+    }
+}
+
 /// A connection that takes every frame and never answers: a hung instance of the app.
 async fn mute_connection(client: &Client, secret: &str) -> tokio::task::JoinHandle<u64> {
     use dingtalk_api::gateway::{
@@ -336,14 +356,11 @@ async fn a_frame_a_hung_connection_never_acks_is_redelivered_to_another_connecti
     )
     .await;
 
-    let recorder = Arc::new(Recorder::default());
-    let stream = stream_for(&client).build();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let running = tokio::spawn({
-        let stream = stream.clone();
-        let handler = Recording(recorder.clone());
-        async move { stream.run(handler, stopped).await }
-    });
+    let Running {
+        recorder,
+        stop,
+        running,
+    } = start_recording(&client);
     wait_until(
         "the event to be handled by the working instance",
         || handle.stream_ack(&message_id).is_some(),
@@ -663,14 +680,11 @@ async fn malformed_frames_are_survived_and_the_next_push_is_handled() {
         }
     })
     .await;
-    let recorder = Arc::new(Recorder::default());
-    let stream = stream_for(&client).build();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let running = tokio::spawn({
-        let stream = stream.clone();
-        let handler = Recording(recorder.clone());
-        async move { stream.run(handler, stopped).await }
-    });
+    let Running {
+        recorder,
+        stop,
+        running,
+    } = start_recording(&client);
     let mut seen = HashMap::new();
     let deadline = Instant::now() + PATIENCE;
     while !(seen.contains_key("m-good")
