@@ -29,6 +29,15 @@ enum Side {
 }
 
 impl Side {
+    /// A child process's `sdk` or `raw` argument.
+    fn parse(arg: Option<&String>) -> Side {
+        match arg.map(String::as_str) {
+            Some("sdk") => Side::Sdk,
+            Some("raw") => Side::Raw,
+            _ => usage(),
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Side::Sdk => "sdk",
@@ -76,15 +85,10 @@ fn main() {
     // Internal, for profiling: `decodes <sdk|raw> <count>` decodes the first page.
     if args.first().map(String::as_str) == Some("decodes") {
         let page = server::page(0);
+        let side = Side::parse(args.get(1));
         let count: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(100);
         for _ in 0..count {
-            match args.get(1).map(String::as_str) {
-                Some("sdk") => drop(std::hint::black_box(dingtalk_api::decode::decode_answer::<
-                    ListV2Request,
-                >(200, &page))),
-                Some("raw") => drop(std::hint::black_box(raw::decode_page(&page))),
-                _ => usage(),
-            }
+            decode_once(side, &page);
         }
         return;
     }
@@ -121,6 +125,21 @@ fn main() {
         }
     }
     run(&options);
+}
+
+/// One decode of a `list_v2` page by `side`, as a call decodes it, kept from the optimiser.
+fn decode_once(side: Side, page: &[u8]) {
+    match side {
+        Side::Sdk => {
+            let decoded = dingtalk_api::decode::decode_answer::<ListV2Request>(200, page)
+                .expect("SDK decode");
+            std::hint::black_box(decoded);
+        }
+        Side::Raw => {
+            let decoded = raw::decode_page(page).expect("raw decode");
+            std::hint::black_box(decoded);
+        }
+    }
 }
 
 /// One `get_v2` call by `side`, its answer kept from the optimiser.
@@ -358,17 +377,7 @@ fn run(options: &Options) {
         let runs = 200;
         let started = Instant::now();
         for _ in 0..runs {
-            match side {
-                Side::Sdk => {
-                    let decoded = dingtalk_api::decode::decode_answer::<ListV2Request>(200, &page)
-                        .expect("SDK decode");
-                    std::hint::black_box(decoded);
-                }
-                Side::Raw => {
-                    let decoded = raw::decode_page(&page).expect("raw decode");
-                    std::hint::black_box(decoded);
-                }
-            }
+            decode_once(side, &page);
         }
         started.elapsed().as_secs_f64() * 1e6 / runs as f64
     };
@@ -428,17 +437,7 @@ fn run(options: &Options) {
     rows.last().map(Row::print);
     let (s, r) = interleaved(options.rounds.min(3), |side| {
         let counter = alloc::Count::start();
-        match side {
-            Side::Sdk => {
-                let decoded = dingtalk_api::decode::decode_answer::<ListV2Request>(200, &page)
-                    .expect("SDK decode");
-                std::hint::black_box(decoded);
-            }
-            Side::Raw => {
-                let decoded = raw::decode_page(&page).expect("raw decode");
-                std::hint::black_box(decoded);
-            }
-        }
+        decode_once(side, &page);
         counter.allocations() as f64
     });
     rows.push(Row {
@@ -549,34 +548,19 @@ fn instructions_per_unit(
 
 /// The callgrind child: `calls <sdk|raw> <address> <count>`, one warm-up call first.
 fn calls_child(args: &[String]) {
-    let (Some(side), Some(address), Some(count)) = (args.first(), args.get(1), args.get(2)) else {
+    let side = Side::parse(args.first());
+    let (Some(address), Some(count)) = (args.get(1), args.get(2)) else {
         usage()
     };
     let address: SocketAddr = address.parse().unwrap_or_else(|_| usage());
     let count: u64 = count.parse().unwrap_or_else(|_| usage());
     let runtime = client_runtime();
     runtime.block_on(async {
-        match side.as_str() {
-            "sdk" => {
-                let sdk = sdk_client(address);
-                for _ in 0..=count {
-                    let user = sdk
-                        .contact()
-                        .user()
-                        .get_v2(GetV2Request::new("zhangsan"))
-                        .await
-                        .expect("SDK call");
-                    std::hint::black_box(user);
-                }
-            }
-            "raw" => {
-                let raw = raw::RawClient::new(address);
-                for _ in 0..=count {
-                    let user = raw.get_user("zhangsan").await.expect("raw call");
-                    std::hint::black_box(user);
-                }
-            }
-            _ => usage(),
+        // Both clients exist in either child; only `side`'s makes calls (the other's set-up
+        // is the same in the `few` and `many` runs, so it cancels out).
+        let (sdk, raw) = (sdk_client(address), raw::RawClient::new(address));
+        for _ in 0..=count {
+            one_call(side, &sdk, &raw).await;
         }
     });
 }
