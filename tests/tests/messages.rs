@@ -599,19 +599,26 @@ async fn an_answer_without_its_required_task_id_is_a_decode_error_naming_it() {
     }
 }
 
-/// A task that never finishes: `send_and_wait` polls with growing pauses and gives up with a
-/// timeout naming the polled endpoint, after one send and without a result call.
-#[tokio::test]
-async fn send_and_wait_gives_up_with_a_timeout_when_the_task_never_finishes() {
-    use dingtalk_api::waiter::Wait;
-    use std::time::Duration;
+/// `send_and_wait` of a notice to `u1` against a server that answers the send with its
+/// documented example and every progress poll with `progress`; the outcome and the server.
+async fn send_and_wait_with_progress(
+    progress: serde_json::Value,
+    wait: dingtalk_api::waiter::Wait,
+) -> (
+    Result<
+        dingtalk_api::waiter::Waited<
+            dingtalk_api::message::work_notice::SendResponse,
+            dingtalk_api::message::work_notice::GetSendResultResponse,
+        >,
+        dingtalk_api::Error,
+    >,
+    support::Harness,
+) {
     let h = support::harness().await;
     support::expect_example(&h.server, "POST", SEND_PATH, "message/work_notice", "send").await;
     Mock::given(method("POST"))
         .and(path(PROGRESS_PATH))
-        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(
-            json!({"errcode": 0, "progress": {"progress_in_percent": 50, "status": 1}}),
-        ))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(progress))
         .mount(&h.server)
         .await;
     let outcome = h
@@ -622,11 +629,25 @@ async fn send_and_wait_gives_up_with_a_timeout_when_the_task_never_finishes() {
             SendRequest::new(TextContent::new("hi"))
                 .agent_id(AGENT_ID)
                 .userid_list(["u1"]),
-            Wait::up_to(Duration::from_millis(300))
-                .first_delay(Duration::from_millis(20))
-                .max_delay(Duration::from_millis(60)),
+            wait,
         )
         .await;
+    (outcome, h)
+}
+
+/// A task that never finishes: `send_and_wait` polls with growing pauses and gives up with a
+/// timeout naming the polled endpoint, after one send and without a result call.
+#[tokio::test]
+async fn send_and_wait_gives_up_with_a_timeout_when_the_task_never_finishes() {
+    use dingtalk_api::waiter::Wait;
+    use std::time::Duration;
+    let (outcome, h) = send_and_wait_with_progress(
+        json!({"errcode": 0, "progress": {"progress_in_percent": 50, "status": 1}}),
+        Wait::up_to(Duration::from_millis(300))
+            .first_delay(Duration::from_millis(20))
+            .max_delay(Duration::from_millis(60)),
+    )
+    .await;
     match outcome {
         Err(dingtalk_api::Error::Timeout { endpoint, .. }) => {
             assert_eq!(endpoint, "message.work_notice.get_send_progress")
@@ -675,27 +696,11 @@ fn progress_status_codes_decode_into_their_names_and_keep_unknown_numbers() {
 async fn send_and_wait_ends_with_the_error_of_a_refused_poll() {
     use dingtalk_api::waiter::Wait;
     use std::time::Duration;
-    let h = support::harness().await;
-    support::expect_example(&h.server, "POST", SEND_PATH, "message/work_notice", "send").await;
-    Mock::given(method("POST"))
-        .and(path(PROGRESS_PATH))
-        .respond_with(
-            wiremock::ResponseTemplate::new(200)
-                .set_body_json(json!({"errcode": 40035, "errmsg": "不合法的参数"})),
-        )
-        .mount(&h.server)
-        .await;
-    let outcome = h
-        .client
-        .message()
-        .work_notice()
-        .send_and_wait(
-            SendRequest::new(TextContent::new("hi"))
-                .agent_id(AGENT_ID)
-                .userid_list(["u1"]),
-            Wait::up_to(Duration::from_secs(30)).first_delay(Duration::from_millis(10)),
-        )
-        .await;
+    let (outcome, h) = send_and_wait_with_progress(
+        json!({"errcode": 40035, "errmsg": "不合法的参数"}),
+        Wait::up_to(Duration::from_secs(30)).first_delay(Duration::from_millis(10)),
+    )
+    .await;
     match outcome {
         Err(dingtalk_api::Error::Api(api)) => assert_eq!(api.code().code(), 40035),
         other => panic!("expected the poll's error, got {other:?}"),

@@ -10,27 +10,9 @@ use dingtalk_api::contact::search::*;
 use dingtalk_api::{Error, UserToken};
 use serde_json::json;
 use wiremock::matchers::{body_partial_json, header, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 use support::TOKEN;
-
-/// Expects `http_method endpoint_path` with the app token in the header, once, answered with
-/// the documented example of `module/endpoint`.
-async fn expect_example(
-    server: &MockServer,
-    http_method: &str,
-    endpoint_path: &str,
-    module: &str,
-    endpoint: &str,
-) {
-    Mock::given(method(http_method))
-        .and(path(endpoint_path))
-        .and(header("x-acs-dingtalk-access-token", TOKEN))
-        .respond_with(support::example_response(module, endpoint))
-        .expect(1)
-        .mount(server)
-        .await;
-}
 
 #[test]
 fn every_v1_contact_endpoint_has_a_wire_test_here() {
@@ -75,7 +57,7 @@ fn every_v1_contact_endpoint_has_a_wire_test_here() {
 #[tokio::test]
 async fn search_user_sends_the_query_in_the_body_and_the_token_in_the_header() {
     let support::Harness { server, client } = support::v1_harness().await;
-    expect_example(
+    support::expect_v1_example(
         &server,
         "POST",
         "/v1.0/contact/users/search",
@@ -103,7 +85,7 @@ async fn search_user_sends_the_query_in_the_body_and_the_token_in_the_header() {
 #[tokio::test]
 async fn search_department_decodes_department_ids_as_i64() {
     let support::Harness { server, client } = support::v1_harness().await;
-    expect_example(
+    support::expect_v1_example(
         &server,
         "POST",
         "/v1.0/contact/departments/search",
@@ -268,7 +250,7 @@ async fn get_org_auth_info_takes_the_target_corp_in_the_query() {
     assert!(request.body.is_empty(), "a GET has no body");
 
     // Without the parameter, nothing is in the query.
-    expect_example(
+    support::expect_v1_example(
         &server,
         "GET",
         "/v1.0/contact/organizations/authInfos",

@@ -12,7 +12,7 @@ use dingtalk_api::im::{
 };
 use dingtalk_api::types::group::{GroupAuthority, GroupSwitch};
 use serde_json::{Value, json};
-use wiremock::matchers::{body_partial_json, header, method, path};
+use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const MODULE: &str = "im";
@@ -28,13 +28,7 @@ const MEMBERS_PATH: &str = "/v1.0/im/sceneGroups/members/batchQuery";
 /// Expects one `POST endpoint_path` carrying the token header, answered with the documented
 /// example of `endpoint`.
 async fn expect_example(server: &MockServer, endpoint_path: &str, endpoint: &str) {
-    Mock::given(method("POST"))
-        .and(path(endpoint_path))
-        .and(header("x-acs-dingtalk-access-token", support::TOKEN))
-        .respond_with(support::example_response(MODULE, endpoint))
-        .expect(1)
-        .mount(server)
-        .await;
+    support::expect_v1_example(server, "POST", endpoint_path, MODULE, endpoint).await;
 }
 
 /// The single POST to `endpoint_path`: exact (encoded) path, the token in the header and not

@@ -51,9 +51,23 @@ pub async fn expect_v1_example(
     module: &str,
     endpoint: &str,
 ) {
+    let token = header("x-acs-dingtalk-access-token", TOKEN);
+    expect_example_with(server, http_method, endpoint_path, token, module, endpoint).await;
+}
+
+/// One `http_method endpoint_path` call whose token `token` matches, answered with the
+/// documented example: the classic and v1 forms differ only in where the token goes.
+async fn expect_example_with(
+    server: &MockServer,
+    http_method: &str,
+    endpoint_path: &str,
+    token: impl wiremock::Match + 'static,
+    module: &str,
+    endpoint: &str,
+) {
     Mock::given(method(http_method))
         .and(path(endpoint_path))
-        .and(header("x-acs-dingtalk-access-token", TOKEN))
+        .and(token)
         .respond_with(example_response(module, endpoint))
         .expect(1)
         .mount(server)
@@ -273,7 +287,7 @@ pub fn example_response(module: &str, endpoint: &str) -> ResponseTemplate {
 }
 
 /// Expects exactly one call of `http_method path` carrying the token, answered with the
-/// documented example. Returns the mock's guard so the body can be inspected.
+/// documented example.
 pub async fn expect_example(
     server: &MockServer,
     http_method: &str,
@@ -281,13 +295,8 @@ pub async fn expect_example(
     module: &str,
     endpoint: &str,
 ) {
-    Mock::given(method(http_method))
-        .and(path(endpoint_path))
-        .and(query_param("access_token", TOKEN))
-        .respond_with(example_response(module, endpoint))
-        .expect(1)
-        .mount(server)
-        .await;
+    let token = query_param("access_token", TOKEN);
+    expect_example_with(server, http_method, endpoint_path, token, module, endpoint).await;
 }
 
 /// The requests that reached `path` (excluding `gettoken`).
