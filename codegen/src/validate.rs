@@ -1150,82 +1150,71 @@ fn check_waiter(
             format!("the answer of `{}` has no field `{prefix}`", poll.name)
         }
         Err(PathProblem::NotAnObject(prefix)) => format!("`{prefix}` is not an object"),
-        Ok(path) => match path.last().map(|f| &f.shape) {
-            Some(FieldShape::Type(t)) if t.is_scalar() => {
-                let fits = waiter.equals.iter().all(|value| {
-                    matches!(
-                        (t, value),
-                        (TypeExpr::I32 | TypeExpr::I64, WaitValue::Int(_))
-                            | (TypeExpr::Bool, WaitValue::Bool(_))
-                            | (TypeExpr::String, WaitValue::Text(_))
-                    )
-                });
-                if fits {
-                    return;
-                }
-                format!(
-                    "`{}` is compared with a value of another type (an integer, bool or string field with a value of that type)",
-                    waiter.until.name
-                )
-            }
-            Some(FieldShape::Type(TypeExpr::Named(name, _))) => {
-                match ctx.defs.get(name.as_str()).map(|d| &d.kind) {
-                    // A string enum is compared by its wire value, named codes by their code.
-                    Some(TypeDefKind::Enum(values)) => {
-                        let unknown: Vec<String> = waiter
-                            .equals
-                            .iter()
-                            .filter(|value| {
-                                !matches!(value, WaitValue::Text(t) if values.iter().any(|v| &v.wire == t))
-                            })
-                            .map(|value| match value {
-                                WaitValue::Text(t) => format!("`{t}`"),
-                                WaitValue::Int(n) => format!("`{n}`"),
-                                WaitValue::Bool(b) => format!("`{b}`"),
-                            })
-                            .collect();
-                        if unknown.is_empty() {
-                            return;
-                        }
-                        format!(
-                            "`{}` is the enum `{name}`: compare it with its wire values ({}); {} is not one",
-                            waiter.until.name,
-                            values
-                                .iter()
-                                .map(|v| v.wire.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                            unknown.join(", ")
-                        )
-                    }
-                    Some(TypeDefKind::Codes(codes)) => {
-                        let fits = waiter.equals.iter().all(|value| {
-                            matches!(value, WaitValue::Int(n) if codes.iter().any(|c| c.code == *n))
-                        });
-                        if fits {
-                            return;
-                        }
-                        format!(
-                            "`{}` is the integer codes `{name}`: compare it with its codes",
-                            waiter.until.name
-                        )
-                    }
-                    _ => format!(
-                        "`{}` must lead to an integer, bool, string or enum field",
-                        waiter.until.name
-                    ),
-                }
-            }
-            _ => format!(
-                "`{}` must lead to an integer, bool, string or enum field",
-                waiter.until.name
-            ),
+        Ok(path) => match until_mismatch(ctx, waiter, path.last().map(|f| &f.shape)) {
+            Some(problem) => problem,
+            None => return,
         },
     };
     diags.error(
         waiter.until.span.clone(),
         format!("waiter `{}`: {problem}", waiter.name),
     );
+}
+
+/// Why the values of a waiter's `until` cannot be compared with the field it leads to, if
+/// they cannot: a scalar with values of its type, a string enum with its wire values, named
+/// codes with integers (any: an unnamed code is kept as `Other`, as for a field's own
+/// `values:`).
+fn until_mismatch(ctx: &Ctx<'_>, waiter: &Waiter, shape: Option<&FieldShape>) -> Option<String> {
+    let field = &waiter.until.name;
+    let all = |fits: &dyn Fn(&WaitValue) -> bool| waiter.equals.iter().all(fits);
+    let named = match shape {
+        Some(FieldShape::Type(TypeExpr::Named(name, _))) => {
+            ctx.defs.get(name.as_str()).map(|def| (name, &def.kind))
+        }
+        _ => None,
+    };
+    match (shape, named) {
+        (Some(FieldShape::Type(ty)), _) if ty.is_scalar() => {
+            let fits = |value: &WaitValue| {
+                matches!(
+                    (ty, value),
+                    (TypeExpr::I32 | TypeExpr::I64, WaitValue::Int(_))
+                        | (TypeExpr::Bool, WaitValue::Bool(_))
+                        | (TypeExpr::String, WaitValue::Text(_))
+                )
+            };
+            (!all(&fits)).then(|| format!("`{field}` is compared with a value of another type (an integer, bool or string field with a value of that type)"))
+        }
+        (_, Some((name, TypeDefKind::Enum(values)))) => {
+            let known = |value: &WaitValue| matches!(value, WaitValue::Text(t) if values.iter().any(|v| &v.wire == t));
+            let unknown: Vec<String> = waiter
+                .equals
+                .iter()
+                .filter(|value| !known(value))
+                .map(|value| match value {
+                    WaitValue::Text(t) => format!("`{t}`"),
+                    WaitValue::Int(n) => format!("`{n}`"),
+                    WaitValue::Bool(b) => format!("`{b}`"),
+                })
+                .collect();
+            let wires: Vec<&str> = values.iter().map(|v| v.wire.as_str()).collect();
+            (!unknown.is_empty()).then(|| {
+                format!(
+                    "`{field}` is the enum `{name}`: compare it with its wire values ({}); {} is not one",
+                    wires.join(", "),
+                    unknown.join(", ")
+                )
+            })
+        }
+        (_, Some((name, TypeDefKind::Codes(_)))) => (!all(&|value| {
+            matches!(value, WaitValue::Int(_))
+        }))
+        .then(|| format!("`{field}` is the integer codes `{name}`: compare it with integers")),
+        _ => Some(format!(
+            "`{field}` must lead to an integer, bool, string or enum field"
+        )),
+    }
 }
 
 /// A path copied from a doc page with its host or query string: the path to write instead.

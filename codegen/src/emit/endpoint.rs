@@ -216,7 +216,10 @@ pub fn endpoint(
             method: &method_name,
             params: &params,
             started: &started,
-            answers_nothing: output.to_string() == "()",
+            answers_nothing: matches!(
+                endpoint.response.as_ref().map(|r| &r.shape),
+                None | Some(ResponseShape::Empty)
+            ),
         },
     );
     let waiters = endpoint
