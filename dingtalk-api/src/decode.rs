@@ -533,22 +533,13 @@ fn capture<'de, A: MapAccess<'de>>(
     seen.keys |= bit;
     match key {
         "errcode" => {
-            seen.errcode = map.next_value_seed(LenientSeed::<Option<i64>>(PhantomData))?;
+            seen.errcode = map.next_value_seed(crate::wire::de::Seed::lenient())?;
         }
         "request_id" => seen.request_id = map.next_value_seed(AnyTextSeed)?,
         // Read as the status pass reads them (any JSON), kept only on the careful way.
         _ => map.next_value_seed(AnyTextCheck)?,
     }
     Ok(true)
-}
-
-struct LenientSeed<T>(PhantomData<T>);
-
-impl<'de, T: crate::wire::de::Lenient> DeserializeSeed<'de> for LenientSeed<T> {
-    type Value = T;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
-        T::lenient(d)
-    }
 }
 
 struct AnyTextSeed;

@@ -1323,19 +1323,80 @@ fn a_json_array_answer_is_not_read_as_an_object() {
     }
 }
 
-/// Known limitation (run with `--ignored`): inside an answer, an array where an object
-/// belongs is still read by position — `"dept_order_list":[[2,176318668975061512]]` becomes
-/// dept_id 2, order 176318668975061512. Refusing it needs hand-written `Deserialize` impls
-/// in generated code.
+/// Inside an answer too, an array where an object belongs is refused, at any depth: it is
+/// not read by position (`"dept_order_list":[[2,176318668975061512]]` as dept_id 2, order
+/// 176318668975061512).
 #[test]
-#[ignore = "known limitation: a nested JSON array is read positionally as an object"]
 fn a_nested_json_array_is_not_read_as_an_object() {
-    let result = user_v2_result(r#"{"dept_order_list":[[2,176318668975061512]]}"#);
-    assert!(
-        result.is_err(),
-        "read as {:?}",
-        result.map(|u| u.dept_order_list)
+    for (result, path) in [
+        (
+            r#"{"dept_order_list":[[2,176318668975061512]]}"#,
+            "result.dept_order_list[0]",
+        ),
+        (
+            r#"{"dept_order_list":[{"dept_id":1,"order":2},[3,4]]}"#,
+            "result.dept_order_list[1]",
+        ),
+        (r#"{"union_emp_ext":["corp","u2"]}"#, "result.union_emp_ext"),
+        (r#"{"union_emp_ext":[]}"#, "result.union_emp_ext"),
+    ] {
+        let err = decode_error(user_v2_result(result));
+        assert_eq!(err.path.as_deref(), Some(path), "{result}: {err:?}");
+        assert!(err.message.contains("expected struct"), "{result}: {err:?}");
+    }
+    // The whole payload as an array, on both decode paths (result field and whole body).
+    let err = decode_error(user_v2(r#"{"errcode":0,"result":["u1","Ann"]}"#));
+    assert_eq!(err.path.as_deref(), Some("result"), "{err:?}");
+}
+
+/// A field given twice is an error naming it, also when the second spelling is an alias
+/// (DingTalk never repeats a key; a body that does is not DingTalk's); unknown keys are
+/// skipped whatever they hold; a key written with JSON escapes is the same key.
+#[test]
+fn repeated_unknown_and_escaped_keys() {
+    for (result, field) in [
+        (r#"{"active":true,"active":false}"#, "active"),
+        (r#"{"dept_id_list":[1],"dept_id_list":[2]}"#, "dept_id_list"),
+    ] {
+        let err = decode_error(user_v2_result(result));
+        assert!(
+            err.message.contains(&format!("duplicate field `{field}`")),
+            "{result}: {err:?}"
+        );
+        assert_eq!(err.path.as_deref(), Some("result"), "{result}: {err:?}");
+    }
+    let err = decode_error(user_v2(
+        r#"{"errcode":0,"result":{"userid":"u1","name":"Ann","userid":"u2"}}"#,
+    ));
+    assert!(err.message.contains("duplicate field `userid`"), "{err:?}");
+
+    let user = user_v2_result(
+        r#"{"future":{"deep":[{"x":[1,{"y":null}]}]},"dept_id_list":[7],"extra":[[[]]],"z":"\u0000"}"#,
+    )
+    .unwrap();
+    assert_eq!(user.dept_id_list, vec![7]);
+
+    let user = user_v2(
+        r#"{"errcode":0,"result":{"user\u0069d":"u\u00e9","n\u0061me":"Ann","\u0061ctive":"true"}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        (user.userid.as_str(), user.name.as_str()),
+        ("u\u{e9}", "Ann")
     );
+    assert_eq!(user.active, Some(true));
+}
+
+/// A required field that is absent (or `null`) is an error that names it and where.
+#[test]
+fn a_missing_required_field_is_named_with_its_path() {
+    let err = decode_error(user_v2(r#"{"errcode":0,"result":{"name":"Ann"}}"#));
+    assert!(err.message.contains("missing field `userid`"), "{err:?}");
+    assert_eq!(err.path.as_deref(), Some("result"), "{err:?}");
+    let err = decode_error(user_v2(
+        r#"{"errcode":0,"result":{"userid":null,"name":"Ann"}}"#,
+    ));
+    assert_eq!(err.path.as_deref(), Some("result.userid"), "{err:?}");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -191,6 +191,10 @@ impl Emitter<'_> {
         starts: &[(&str, TokenStream)],
     ) -> TokenStream {
         let type_ident = ident(name);
+        // Answers are read by a generated `Record` (see `record_impl`); serde's derive only
+        // for a flattened field, which `Record` does not read.
+        let record = dir.de && !fields.iter().any(|f| f.flatten);
+        let mut record_fields = Vec::new();
         let mut field_tokens = Vec::new();
         let mut required_args = Vec::new();
         let mut required_inits = Vec::new();
@@ -223,7 +227,7 @@ impl Emitter<'_> {
             if field.flatten {
                 // Its own keys go next to the other body fields (e.g. `msgKey` + `msgParam`).
                 serde_args.push(quote! { flatten });
-            } else if rust_name != field.wire && (dir.ser || dir.de) {
+            } else if rust_name != field.wire && (dir.ser || (dir.de && !record)) {
                 let wire = &field.wire;
                 serde_args.push(quote! { rename = #wire });
             }
@@ -242,15 +246,22 @@ impl Emitter<'_> {
                     }
                 }
             }
-            if dir.de {
+            if record {
+                record_fields.push(RecordField {
+                    ident: field_ident.clone(),
+                    ty: full.clone(),
+                    field,
+                    seed: de_seed(field.encoding, &base_expr),
+                });
+            } else if dir.de {
                 for alias in &field.aliases {
                     serde_args.push(quote! { alias = #alias });
                 }
-                let with = de_with(field.encoding, &base_expr);
                 if !field.required {
                     serde_args.push(quote! { default });
                 }
-                if let Some(path) = with {
+                if let Some(reader) = de_reader(field.encoding, &base_expr) {
+                    let path = format!("crate::wire::de::{reader}");
                     serde_args.push(quote! { deserialize_with = #path });
                 }
             }
@@ -327,7 +338,7 @@ impl Emitter<'_> {
         if dir.ser {
             derives.push(quote! { serde::Serialize });
         }
-        if dir.de {
+        if dir.de && !record {
             derives.push(quote! { serde::Deserialize });
         }
         // An answer can be made by hand (`Default`, then set its public fields), so code that
@@ -406,6 +417,11 @@ impl Emitter<'_> {
         } else {
             quote! {}
         };
+        let record = if record {
+            record_impl(name, &type_ident, &record_fields)
+        } else {
+            quote! {}
+        };
         quote! {
             #doc
             #[derive( #(#derives),* )]
@@ -415,6 +431,7 @@ impl Emitter<'_> {
             }
             #debug
             #constructor
+            #record
         }
     }
 
@@ -804,23 +821,135 @@ fn ser_with(encoding: Option<Encoding>, optional: bool) -> Option<String> {
     Some(format!("crate::wire::ser::{base}{suffix}"))
 }
 
-/// The deserializer that makes a response field tolerant of DingTalk's drift.
-fn de_with(encoding: Option<Encoding>, ty: &TypeExpr) -> Option<String> {
-    let path = match encoding {
-        Some(Encoding::Csv) => "crate::wire::de::csv",
-        Some(Encoding::Pipe) => "crate::wire::de::pipe",
-        Some(Encoding::JsonString) => "crate::wire::de::json_string",
-        Some(Encoding::String) | None => {
-            if lenient(ty) {
-                "crate::wire::de::lenient"
-            } else if matches!(ty, TypeExpr::List(_) | TypeExpr::Map(_)) {
-                "crate::wire::de::nullable"
-            } else {
-                return None;
+/// A field of a struct read by `Record`, as `record_impl` needs it.
+struct RecordField<'f> {
+    ident: Ident,
+    /// The field's Rust type.
+    ty: TokenStream,
+    field: &'f Field,
+    /// The reader of its value (`crate::wire::de::Seed::..`).
+    seed: TokenStream,
+}
+
+/// `Deserialize` through `crate::wire::de::Record`: a match from key to field number
+/// (wire names and aliases), then one shared reader per kind of field.
+fn record_impl(name: &str, type_ident: &Ident, fields: &[RecordField<'_>]) -> TokenStream {
+    let wires: Vec<&str> = fields.iter().map(|f| f.field.wire.as_str()).collect();
+    let field_fn = if fields.is_empty() {
+        quote! {
+            fn field(_key: &str) -> Option<usize> {
+                None
+            }
+        }
+    } else {
+        let arms = fields.iter().enumerate().map(|(index, f)| {
+            let index = proc_macro2::Literal::usize_unsuffixed(index);
+            let names = std::iter::once(&f.field.wire).chain(&f.field.aliases);
+            quote! { #( #names )|* => Some(#index), }
+        });
+        quote! {
+            fn field(key: &str) -> Option<usize> {
+                match key {
+                    #(#arms)*
+                    _ => None,
+                }
             }
         }
     };
-    Some(path.to_string())
+    // Slots are named after their fields, unless a name is taken by the reader's own.
+    let slots: Vec<Ident> = fields
+        .iter()
+        .map(|f| {
+            let name = f.ident.to_string();
+            if matches!(name.as_str(), "map" | "reader" | "number") {
+                ident(&format!("{name}_value"))
+            } else {
+                f.ident.clone()
+            }
+        })
+        .collect();
+    let declarations = fields.iter().zip(&slots).map(|(f, slot)| {
+        let ty = &f.ty;
+        quote! { let mut #slot: Option<#ty> = None; }
+    });
+    let reads: Vec<TokenStream> = fields
+        .iter()
+        .zip(&slots)
+        .map(|(f, slot)| {
+            let seed = &f.seed;
+            quote! { reader.read(&mut #slot, #seed)? }
+        })
+        .collect();
+    let read_loop = match reads.as_slice() {
+        [] => quote! { while reader.next_field()?.is_some() {} },
+        [read] => quote! {
+            while reader.next_field()?.is_some() {
+                #read;
+            }
+        },
+        _ => {
+            let numbers = (0..reads.len()).map(proc_macro2::Literal::usize_unsuffixed);
+            quote! {
+                while let Some(number) = reader.next_field()? {
+                    match number {
+                        #( #numbers => #reads, )*
+                        _ => {}
+                    }
+                }
+            }
+        }
+    };
+    let inits = fields.iter().zip(&slots).map(|(f, slot)| {
+        let (id, wire) = (&f.ident, &f.field.wire);
+        if f.field.required {
+            quote! { #id: crate::wire::de::required(#slot, #wire)? }
+        } else {
+            quote! { #id: #slot.unwrap_or_default() }
+        }
+    });
+    quote! {
+        impl<'de> serde::Deserialize<'de> for #type_ident {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                crate::wire::de::record(deserializer)
+            }
+        }
+        impl crate::wire::de::Record for #type_ident {
+            const NAME: &'static str = #name;
+            const FIELDS: &'static [&'static str] = &[#(#wires),*];
+            #field_fn
+            fn read<'de, A: serde::de::MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+                let mut reader = crate::wire::de::FieldReader::new(map, Self::field, Self::FIELDS);
+                #(#declarations)*
+                #read_loop
+                Ok(Self { #(#inits,)* })
+            }
+        }
+    }
+}
+
+/// The `crate::wire::de::Seed` reader of a field read by `Record`.
+fn de_seed(encoding: Option<Encoding>, ty: &TypeExpr) -> TokenStream {
+    let reader = ident(de_reader(encoding, ty).unwrap_or("plain"));
+    quote! { crate::wire::de::Seed::#reader() }
+}
+
+/// Which lenient reader of `crate::wire::de` a field needs (`None`: its type's own
+/// `Deserialize`); a seed of the same name reads it in a `Record`.
+fn de_reader(encoding: Option<Encoding>, ty: &TypeExpr) -> Option<&'static str> {
+    match encoding {
+        Some(Encoding::Csv) => Some("csv"),
+        Some(Encoding::Pipe) => Some("pipe"),
+        Some(Encoding::JsonString) => Some("json_string"),
+        Some(Encoding::String) | None => {
+            if lenient(ty) {
+                Some("lenient")
+            } else if matches!(ty, TypeExpr::List(_) | TypeExpr::Map(_)) {
+                Some("nullable")
+            } else {
+                None
+            }
+        }
+    }
 }
 
 /// Types whose values DingTalk may send as strings: scalars and collections of them.

@@ -220,15 +220,6 @@ macro_rules! lenient_scalar {
 
 lenient_scalar!(i64, i32, f64, bool, String);
 
-struct Seed<T>(PhantomData<T>);
-
-impl<'de, T: Lenient> DeserializeSeed<'de> for Seed<T> {
-    type Value = T;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
-        T::lenient(d)
-    }
-}
-
 struct VecVisitor<T>(PhantomData<T>);
 
 impl<'de, T: Lenient> Visitor<'de> for VecVisitor<T> {
@@ -238,7 +229,7 @@ impl<'de, T: Lenient> Visitor<'de> for VecVisitor<T> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
-        while let Some(item) = seq.next_element_seed(Seed::<T>(PhantomData))? {
+        while let Some(item) = seq.next_element_seed(Seed::lenient::<T>())? {
             out.push(item);
         }
         Ok(out)
@@ -273,7 +264,7 @@ impl<'de, T: Lenient> Visitor<'de> for MapVisitor<T> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = BTreeMap::new();
         while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value_seed(Seed::<T>(PhantomData))?;
+            let value = map.next_value_seed(Seed::lenient::<T>())?;
             out.insert(key, value);
         }
         Ok(out)
@@ -497,4 +488,202 @@ pub fn any_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Er
         serde_json::Value::String(text) => Some(text),
         other => Some(other.to_string()),
     })
+}
+
+/// A struct the generator reads field by field. Its `Deserialize` is [`record`]: every
+/// struct shares one visitor, and each kind of field one reader (the seeds below), where
+/// serde's derive would give every struct a visitor of its own, a field enum with its own
+/// `Deserialize`, a positional (array) reader that DingTalk never needs, and a wrapper type
+/// per lenient field. The behaviour is the derive's: unknown keys are skipped, a repeated
+/// key is an error, a missing required field is `missing field`.
+pub trait Record: Sized {
+    /// The type's name, for "invalid type: .., expected struct X".
+    const NAME: &'static str;
+    /// The wire names of the fields, in the order [`Record::field`] numbers them.
+    const FIELDS: &'static [&'static str];
+    /// The number of the field `key` names (a wire name or an alias), `None` to skip it.
+    /// Not generic: compiled once per struct, whatever reads it.
+    fn field(key: &str) -> Option<usize>;
+    /// Reads the fields from `map` (with a [`FieldReader`]).
+    fn read<'de, A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
+}
+
+/// The `Deserialize` of a [`Record`]: an object, read by [`Record::read`].
+pub fn record<'de, T: Record, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    d.deserialize_struct(T::NAME, T::FIELDS, RecordVisitor::<T>(PhantomData))
+}
+
+struct RecordVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Record> Visitor<'de> for RecordVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "struct {}", T::NAME)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::read(map)
+    }
+}
+
+/// Reads a key and maps it to a field number; unknown keys never allocate.
+struct FieldSeed(fn(&str) -> Option<usize>);
+
+impl<'de> DeserializeSeed<'de> for FieldSeed {
+    type Value = Option<usize>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+        d.deserialize_identifier(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldSeed {
+    type Value = Option<usize>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E: Error>(self, key: &str) -> Result<Option<usize>, E> {
+        Ok((self.0)(key))
+    }
+    fn visit_bytes<E: Error>(self, key: &[u8]) -> Result<Option<usize>, E> {
+        Ok(std::str::from_utf8(key).ok().and_then(self.0))
+    }
+}
+
+/// Hands a [`Record`]'s fields out of an object one by one. Generic over the map only, so
+/// every struct shares its code.
+pub struct FieldReader<A> {
+    map: A,
+    field: fn(&str) -> Option<usize>,
+    names: &'static [&'static str],
+    /// The field whose value is next.
+    current: usize,
+}
+
+impl<'de, A: MapAccess<'de>> FieldReader<A> {
+    /// Reads `map` with a struct's [`Record::field`] and [`Record::FIELDS`].
+    pub fn new(map: A, field: fn(&str) -> Option<usize>, names: &'static [&'static str]) -> Self {
+        FieldReader {
+            map,
+            field,
+            names,
+            current: 0,
+        }
+    }
+
+    /// The number of the next key the struct knows, skipping (and reading past) the values
+    /// of the keys it does not; `None` at the end of the object.
+    pub fn next_field(&mut self) -> Result<Option<usize>, A::Error> {
+        while let Some(known) = self.map.next_key_seed(FieldSeed(self.field))? {
+            match known {
+                Some(number) => {
+                    self.current = number;
+                    return Ok(Some(number));
+                }
+                None => {
+                    self.map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Reads the value of the field [`FieldReader::next_field`] returned into `slot` with `seed`;
+    /// a second value for the same field is serde's `duplicate field` error.
+    pub fn read<S: DeserializeSeed<'de>>(
+        &mut self,
+        slot: &mut Option<S::Value>,
+        seed: S,
+    ) -> Result<(), A::Error> {
+        if slot.is_some() {
+            let name = self.names.get(self.current).copied().unwrap_or("?");
+            return Err(A::Error::duplicate_field(name));
+        }
+        *slot = Some(self.map.next_value_seed(seed)?);
+        Ok(())
+    }
+}
+
+/// A required field's value, or serde's `missing field` error.
+pub fn required<T, E: Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
+    slot.ok_or_else(|| E::missing_field(name))
+}
+
+/// The readers of a [`Record`]'s fields, one type per kind of field (so one copy of each
+/// per field type, not per field). `Seed` is only a namespace.
+pub enum Seed {}
+
+impl Seed {
+    /// Scalars and collections of scalars, in any spelling DingTalk uses ([`Lenient`]).
+    pub fn lenient<T>() -> LenientSeed<T> {
+        LenientSeed(PhantomData)
+    }
+
+    /// Lists and maps of objects: `null` is the empty collection ([`nullable`]).
+    pub fn nullable<T>() -> NullableSeed<T> {
+        NullableSeed(PhantomData)
+    }
+
+    /// A list sent as `"a,b,c"` ([`csv`]).
+    pub fn csv<L>() -> JoinedSeed<L> {
+        JoinedSeed {
+            separator: ',',
+            marker: PhantomData,
+        }
+    }
+
+    /// A list sent as `"a|b|c"` ([`pipe`]).
+    pub fn pipe<L>() -> JoinedSeed<L> {
+        JoinedSeed {
+            separator: '|',
+            marker: PhantomData,
+        }
+    }
+
+    /// A value sent as a string holding JSON ([`json_string`]).
+    pub fn json_string<T>() -> JsonStringSeed<T> {
+        JsonStringSeed(PhantomData)
+    }
+
+    /// A field read by its type's own `Deserialize` (a nested struct, an enum, JSON).
+    pub fn plain<T>() -> PhantomData<T> {
+        PhantomData
+    }
+}
+
+pub struct LenientSeed<T>(PhantomData<T>);
+
+impl<'de, T: Lenient> DeserializeSeed<'de> for LenientSeed<T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        T::lenient(d)
+    }
+}
+
+pub struct NullableSeed<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de> + Default> DeserializeSeed<'de> for NullableSeed<T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        nullable(d)
+    }
+}
+
+pub struct JoinedSeed<L> {
+    separator: char,
+    marker: PhantomData<L>,
+}
+
+impl<'de, L: JoinedList> DeserializeSeed<'de> for JoinedSeed<L> {
+    type Value = L;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<L, D::Error> {
+        joined(d, self.separator)
+    }
+}
+
+pub struct JsonStringSeed<T>(PhantomData<T>);
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for JsonStringSeed<T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        json_string(d)
+    }
 }
