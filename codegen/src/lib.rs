@@ -228,6 +228,7 @@ fn module_path(display: &str, relative: &str, diags: &mut Diagnostics) -> Option
 }
 
 /// Parses a YAML data file (e.g. a seed) into JSON; syntax errors come as `file:line:col`.
+#[cfg(feature = "data")]
 pub fn yaml_to_json(display_path: &str, text: &str) -> Result<serde_json::Value, SpecErrors> {
     let mut diags = Diagnostics::default();
     match yaml::parse_data(display_path, text, &mut diags) {

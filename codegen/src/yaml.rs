@@ -74,6 +74,7 @@ pub fn parse(file: &str, source: &str, diags: &mut Diagnostics) -> Parsed {
 
 /// Parses a YAML data file (a seed): like [`parse`], but its values are data, where
 /// full-width punctuation is as fine as anywhere in a Chinese text.
+#[cfg(feature = "data")]
 pub fn parse_data(file: &str, source: &str, diags: &mut Diagnostics) -> Parsed {
     parse_with(file, source, false, diags)
 }
@@ -314,6 +315,7 @@ impl TreeBuilder<'_> {
     }
 }
 
+#[cfg(feature = "data")]
 impl Node {
     /// The node as JSON, with YAML 1.2 core-schema typing of plain scalars (numbers, bools,
     /// null); quoted and block scalars stay strings. Used for data files such as seeds.
