@@ -9,6 +9,7 @@ use hmac::{KeyInit, Mac};
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
 /// Base64 (standard, padded) of HMAC-SHA256 over `message` keyed with `key`.
+#[cfg(any(feature = "robot", feature = "isv", test))]
 pub(crate) fn sign(key: &str, message: &str) -> String {
     // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
     let mut mac = HmacSha256::new_from_slice(key.as_bytes()).expect("HMAC accepts any key length");

@@ -16,7 +16,16 @@ use crate::validate::Resolved;
 /// Areas that are never behind a feature.
 const ALWAYS_ON: &[&str] = &["auth"];
 
-/// The feature-gated areas and the other gated areas each needs, in name order.
+/// Optional crates the hand-written runtime of an area uses: the custom robots' webhook
+/// (`robot_webhook`) and the ISV suite signature (`suite`) sign with HMAC-SHA256 and base64.
+/// Their features turn the crates on, so a build without these areas compiles no crypto.
+const RUNTIME_CRATES: &[(&str, &[&str])] = &[
+    ("isv", &["dep:base64", "dep:hmac", "dep:sha2"]),
+    ("robot", &["dep:base64", "dep:hmac", "dep:sha2"]),
+];
+
+/// The feature-gated areas and what each turns on: the other gated areas it needs and the
+/// optional crates of its runtime code (`dep:..`), in name order.
 pub fn gated_areas(spec: &Spec, resolved: &Resolved) -> BTreeMap<String, BTreeSet<String>> {
     let mut areas: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in &spec.files {
@@ -60,6 +69,11 @@ pub fn gated_areas(spec: &Spec, resolved: &Resolved) -> BTreeMap<String, BTreeSe
             .collect();
         if let Some(entry) = areas.get_mut(area) {
             entry.extend(needs);
+        }
+    }
+    for (area, crates) in RUNTIME_CRATES {
+        if let Some(entry) = areas.get_mut(*area) {
+            entry.extend(crates.iter().map(|c| c.to_string()));
         }
     }
     areas
@@ -235,7 +249,7 @@ pub fn area_feature_problems(
                     problems.push(AreaFeatureProblem {
                         line: *line,
                         message: format!(
-                            "feature `{area}` must turn on {} (its spec uses their types); write `{expected_line}`",
+                            "feature `{area}` must turn on {} (its spec uses their types, or its runtime code those crates); write `{expected_line}`",
                             absent.join(", ")
                         ),
                         missing: true,

@@ -530,6 +530,7 @@ struct FieldSeed(fn(&str) -> Option<usize>);
 
 impl<'de> DeserializeSeed<'de> for FieldSeed {
     type Value = Option<usize>;
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
         d.deserialize_identifier(self)
     }
@@ -540,6 +541,7 @@ impl<'de> Visitor<'de> for FieldSeed {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a field name")
     }
+    #[inline]
     fn visit_str<E: Error>(self, key: &str) -> Result<Option<usize>, E> {
         Ok((self.0)(key))
     }
@@ -571,6 +573,7 @@ impl<'de, A: MapAccess<'de>> FieldReader<A> {
 
     /// The number of the next key the struct knows, skipping (and reading past) the values
     /// of the keys it does not; `None` at the end of the object.
+    #[inline]
     pub fn next_field(&mut self) -> Result<Option<usize>, A::Error> {
         while let Some(known) = self.map.next_key_seed(FieldSeed(self.field))? {
             match known {
@@ -588,6 +591,7 @@ impl<'de, A: MapAccess<'de>> FieldReader<A> {
 
     /// Reads the value of the field [`FieldReader::next_field`] returned into `slot` with `seed`;
     /// a second value for the same field is serde's `duplicate field` error.
+    #[inline]
     pub fn read<S: DeserializeSeed<'de>>(
         &mut self,
         slot: &mut Option<S::Value>,
