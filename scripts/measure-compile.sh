@@ -21,7 +21,7 @@ measure() {
 
 baseline=$(measure baseline --manifest-path scripts/baseline/Cargo.toml)
 all=$(measure all -p dingtalk-api)
-one=$(measure one -p dingtalk-api --no-default-features --features rustls-ring,message)
+one=$(measure one -p dingtalk-api --no-default-features --features rustls-ring,gzip,message)
 printf 'clean debug build, %s cores\n' "$(nproc)"
 printf '%-46s %6.1f s  1.00x\n' "baseline (reqwest+serde+serde_json+tokio)" "$baseline"
 printf '%-46s %6.1f s  %.2fx\n' "dingtalk-api, every area (default)" "$all" "$(echo "$all / $baseline" | bc -l)"

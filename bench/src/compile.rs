@@ -62,7 +62,7 @@ pub fn rows(rounds: usize) {
                 "dingtalk-api",
                 "--no-default-features",
                 "--features",
-                "rustls-ring,message",
+                "rustls-ring,gzip,message",
             ],
         ),
     ];

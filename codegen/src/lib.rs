@@ -279,6 +279,17 @@ pub fn generate(spec: &Spec, resolved: &validate::Resolved) -> Generated {
     emit::generate(spec, resolved)
 }
 
+/// Generates the Rust files of the areas whose cargo feature `enabled` says is on (and of
+/// everything no area feature gates; `events.rs` with the `events` feature): what
+/// `dingtalk-api`'s build script writes.
+pub fn generate_enabled(
+    spec: &Spec,
+    resolved: &validate::Resolved,
+    enabled: &dyn Fn(&str) -> bool,
+) -> Generated {
+    emit::generate_enabled(spec, resolved, enabled)
+}
+
 /// The `[features]` lines for the spec's areas (see `emit::areas`), as `dingtalk-api/Cargo.toml`
 /// must hold them between `# BEGIN areas` and `# END areas`.
 pub fn cargo_features(spec: &Spec, resolved: &validate::Resolved) -> String {

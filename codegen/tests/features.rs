@@ -123,3 +123,45 @@ fn one_rust_file_per_spec_file_plus_api_error_codes_and_events() {
         assert_eq!(paths, expected, "case `{name}`: unexpected generated files");
     }
 }
+
+/// A build with some areas off writes only the files of the areas that are on (and of what
+/// no area feature gates); the module tree is the same, its modules of the areas that are
+/// off `cfg`'d out so that nothing includes their missing files.
+#[test]
+fn only_the_enabled_areas_are_written() {
+    let sources = read_dir(&features_dir().join("module_tree")).expect("readable case");
+    let (spec, resolved) = parse("api-spec", &sources).expect("a valid case");
+    let all = generate(&spec, &resolved);
+    let chat_only = dingtalk_codegen::generate_enabled(&spec, &resolved, &|area| area == "chat");
+    let paths = |generated: &Generated| -> Vec<String> {
+        generated.files.iter().map(|f| f.path.clone()).collect()
+    };
+    assert!(paths(&all).iter().any(|p| p.starts_with("contact/")));
+    let written = paths(&chat_only);
+    assert!(written.contains(&"chat.rs".to_string()), "{written:?}");
+    assert!(!written.contains(&"events.rs".to_string()), "{written:?}");
+    assert!(
+        !written.iter().any(|p| p.starts_with("contact/")),
+        "{written:?}"
+    );
+    // Everything written is what the full generation writes, byte for byte.
+    for file in &chat_only.files {
+        assert_eq!(
+            all.get(&file.path),
+            Some(file.contents.as_str()),
+            "{}",
+            file.path
+        );
+    }
+    let tree = chat_only.get("api.rs").expect("api.rs");
+    let gate = tree
+        .find("#[cfg(feature = \"contact\")]")
+        .expect("contact is gated");
+    let module = tree
+        .find("pub mod contact {")
+        .expect("contact is in the tree");
+    assert!(
+        gate < module && !tree[gate..module].contains("pub mod"),
+        "{tree}"
+    );
+}

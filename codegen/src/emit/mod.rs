@@ -48,15 +48,30 @@ impl Generated {
 }
 
 pub fn generate(spec: &Spec, resolved: &Resolved) -> Generated {
+    generate_enabled(spec, resolved, &|_| true)
+}
+
+/// [`generate`] without the files of the gated areas whose feature `enabled` says is off
+/// (their modules are `cfg`'d out, so nothing includes them), and without `events.rs` when
+/// the `events` feature is off: a one-area build formats one area's code, not every area's.
+pub fn generate_enabled(
+    spec: &Spec,
+    resolved: &Resolved,
+    enabled: &dyn Fn(&str) -> bool,
+) -> Generated {
+    let gated = areas::gated_areas(spec, resolved);
     let mut files = Vec::new();
     for file in &spec.files {
+        let area = file.module[0].as_str();
+        if gated.contains_key(area) && !enabled(area) {
+            continue;
+        }
         let tokens = module_file(file, resolved);
         files.push(GeneratedFile {
             path: format!("{}.rs", file.module.join("/")),
             contents: format(tokens),
         });
     }
-    let gated = areas::gated_areas(spec, resolved);
     files.push(GeneratedFile {
         path: "api.rs".to_string(),
         contents: format(module_tree(spec, &gated)),
@@ -65,10 +80,13 @@ pub fn generate(spec: &Spec, resolved: &Resolved) -> Generated {
         path: "error_code.rs".to_string(),
         contents: format(errors::error_codes(spec.errors.as_ref())),
     });
-    files.push(GeneratedFile {
-        path: "events.rs".to_string(),
-        contents: format(events::events(spec, resolved)),
-    });
+    // Only the `events` feature's module includes it.
+    if enabled("events") {
+        files.push(GeneratedFile {
+            path: "events.rs".to_string(),
+            contents: format(events::events(spec, resolved)),
+        });
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Generated { files }
 }
