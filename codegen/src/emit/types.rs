@@ -194,6 +194,8 @@ impl Emitter<'_> {
         // Answers are read by a generated `Record` (see `record_impl`); serde's derive only
         // for a flattened field, which `Record` does not read.
         let record = dir.de && !fields.iter().any(|f| f.flatten);
+        // Answers and pushed events: `Serialize` only with the `serialize` feature.
+        let answer_only = dir.de && !dir.ser;
         let mut record_fields = Vec::new();
         let mut field_tokens = Vec::new();
         let mut required_args = Vec::new();
@@ -265,11 +267,29 @@ impl Emitter<'_> {
                     serde_args.push(quote! { deserialize_with = #path });
                 }
             }
-            let attrs = if serde_args.is_empty() {
+            let mut attrs = if serde_args.is_empty() {
                 quote! {}
             } else {
                 quote! { #[serde( #(#serde_args),* )] }
             };
+            if answer_only {
+                // `Serialize` of an answer (feature `serialize`): wire names, secrets hidden.
+                let mut args = Vec::new();
+                if rust_name != field.wire {
+                    let wire = &field.wire;
+                    args.push(quote! { rename = #wire });
+                }
+                if optional {
+                    args.push(quote! { skip_serializing_if = "Option::is_none" });
+                }
+                if field.secret || mentions_user_token(&base_expr) {
+                    args.push(quote! { serialize_with = "crate::wire::ser::redacted" });
+                }
+                if !args.is_empty() {
+                    attrs =
+                        quote! { #attrs #[cfg_attr(feature = "serialize", serde( #(#args),* ))] };
+                }
+            }
             let field_doc = doc_attrs(&field_doc_text(field));
             field_tokens.push(quote! {
                 #field_doc
@@ -341,6 +361,11 @@ impl Emitter<'_> {
         if dir.de && !record {
             derives.push(quote! { serde::Deserialize });
         }
+        let serialize = if answer_only {
+            quote! { #[cfg_attr(feature = "serialize", derive(serde::Serialize))] }
+        } else {
+            quote! {}
+        };
         // An answer can be made by hand (`Default`, then set its public fields), so code that
         // consumes it is testable without a server; `#[non_exhaustive]` still forbids struct
         // literals, so new fields stay non-breaking.
@@ -425,6 +450,7 @@ impl Emitter<'_> {
         quote! {
             #doc
             #[derive( #(#derives),* )]
+            #serialize
             #[non_exhaustive]
             pub struct #type_ident {
                 #(#field_tokens)*
@@ -781,12 +807,18 @@ fn field_doc_text(field: &Field) -> String {
 }
 
 /// `Serialize` for a type that writes itself as one value (`body`, given `serializer`), when
-/// it travels in requests.
+/// it travels in requests; for one that only arrives, with the `serialize` feature.
 fn serialize_impl(type_ident: &Ident, dir: Direction, body: TokenStream) -> TokenStream {
-    if !dir.ser {
+    if !dir.ser && !dir.de {
         return quote! {};
     }
+    let cfg = if dir.ser {
+        quote! {}
+    } else {
+        quote! { #[cfg(feature = "serialize")] }
+    };
     quote! {
+        #cfg
         impl serde::Serialize for #type_ident {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 #body
@@ -949,6 +981,15 @@ fn de_reader(encoding: Option<Encoding>, ty: &TypeExpr) -> Option<&'static str> 
                 None
             }
         }
+    }
+}
+
+/// Whether a user token is part of the type (it is written as `"<redacted>"`).
+fn mentions_user_token(ty: &TypeExpr) -> bool {
+    match ty {
+        TypeExpr::UserToken => true,
+        TypeExpr::List(inner) | TypeExpr::Map(inner) => mentions_user_token(inner),
+        _ => false,
     }
 }
 

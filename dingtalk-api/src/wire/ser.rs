@@ -4,6 +4,13 @@ use std::fmt::Display;
 
 use serde::{Serialize, Serializer};
 
+/// A secret in the `Serialize` of an answer (feature `serialize`): written as `"<redacted>"`,
+/// so that a logged or stored answer never carries the token.
+#[cfg(feature = "serialize")]
+pub fn redacted<T, S: Serializer>(_secret: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str("<redacted>")
+}
+
 /// A number or bool sent as a JSON string: `"dept_id":"100"`.
 pub fn display<T: Display, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.collect_str(value)
