@@ -508,7 +508,7 @@ impl<'a> Checker<'a, '_> {
         }
     }
 
-    /// `wire::de::lenient`.
+    /// `wire::de::Seed::lenient`.
     fn lenient(&mut self, ty: &Ty<'a>, optional: bool, value: &Value, path: &str) {
         match ty {
             Ty::Scalar(scalar) => {
@@ -594,7 +594,7 @@ impl<'a> Checker<'a, '_> {
         }
     }
 
-    /// `wire::de::csv` / `pipe`.
+    /// `wire::de::Seed::csv` / `pipe`.
     fn joined(&mut self, separator: char, expr: Option<&TypeExpr>, value: &Value, path: &str) {
         let Some(TypeExpr::List(inner)) = expr else {
             return;
@@ -637,7 +637,7 @@ impl<'a> Checker<'a, '_> {
         }
     }
 
-    /// `wire::de::json_string`.
+    /// `wire::de::Seed::json_string`.
     fn json_string(&mut self, ty: &Ty<'a>, optional: bool, value: &Value, path: &str) {
         let Kind::String(text) = &value.kind else {
             self.strict(ty, optional, value, path);

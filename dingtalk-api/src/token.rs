@@ -67,6 +67,15 @@ impl fmt::Debug for UserToken {
     }
 }
 
+/// Written as `"<redacted>"`, as `Debug` shows it (feature `serialize`: answers that carry a
+/// user token can be logged).
+#[cfg(feature = "serialize")]
+impl serde::Serialize for UserToken {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::wire::ser::redacted(self, serializer)
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for UserToken {
     /// Text on the wire (leniently, like any text field).
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

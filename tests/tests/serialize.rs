@@ -72,3 +72,14 @@ fn tokens_are_written_as_redacted_and_never_in_clear() {
     assert_eq!(json["expireIn"], 7200);
     assert_eq!(json["corpId"], "dingcorp");
 }
+
+/// A user token is written as `"<redacted>"` wherever it sits, as its `Debug` shows it.
+#[test]
+fn a_user_token_serializes_as_redacted_by_itself() {
+    let token = dingtalk_api::UserToken::new("user-token-7f3a9c");
+    assert_eq!(serde_json::to_string(&token).unwrap(), r#""<redacted>""#);
+    assert_eq!(
+        serde_json::to_string(&vec![Some(token)]).unwrap(),
+        r#"["<redacted>"]"#
+    );
+}

@@ -191,9 +191,9 @@ impl Emitter<'_> {
         starts: &[(&str, TokenStream)],
     ) -> TokenStream {
         let type_ident = ident(name);
-        // Answers are read by a generated `Record` (see `record_impl`); serde's derive only
-        // for a flattened field, which `Record` does not read.
-        let record = dir.de && !fields.iter().any(|f| f.flatten);
+        // Answers are read by a generated `Record` (see `record_impl`). `flatten` is a
+        // request parameter's (the loader allows it nowhere else), so `Record` never meets it.
+        let record = dir.de;
         // Answers and pushed events: `Serialize` only with the `serialize` feature.
         let answer_only = dir.de && !dir.ser;
         let mut record_fields = Vec::new();
@@ -229,7 +229,7 @@ impl Emitter<'_> {
             if field.flatten {
                 // Its own keys go next to the other body fields (e.g. `msgKey` + `msgParam`).
                 serde_args.push(quote! { flatten });
-            } else if rust_name != field.wire && (dir.ser || (dir.de && !record)) {
+            } else if rust_name != field.wire && dir.ser {
                 let wire = &field.wire;
                 serde_args.push(quote! { rename = #wire });
             }
@@ -255,17 +255,6 @@ impl Emitter<'_> {
                     field,
                     seed: de_seed(field.encoding, &base_expr),
                 });
-            } else if dir.de {
-                for alias in &field.aliases {
-                    serde_args.push(quote! { alias = #alias });
-                }
-                if !field.required {
-                    serde_args.push(quote! { default });
-                }
-                if let Some(reader) = de_reader(field.encoding, &base_expr) {
-                    let path = format!("crate::wire::de::{reader}");
-                    serde_args.push(quote! { deserialize_with = #path });
-                }
             }
             let mut attrs = if serde_args.is_empty() {
                 quote! {}
@@ -282,7 +271,7 @@ impl Emitter<'_> {
                 if optional {
                     args.push(quote! { skip_serializing_if = "Option::is_none" });
                 }
-                if field.secret || mentions_user_token(&base_expr) {
+                if field.secret {
                     args.push(quote! { serialize_with = "crate::wire::ser::redacted" });
                 }
                 if !args.is_empty() {
@@ -357,9 +346,6 @@ impl Emitter<'_> {
         }
         if dir.ser {
             derives.push(quote! { serde::Serialize });
-        }
-        if dir.de && !record {
-            derives.push(quote! { serde::Deserialize });
         }
         let serialize = if answer_only {
             quote! { #[cfg_attr(feature = "serialize", derive(serde::Serialize))] }
@@ -959,38 +945,22 @@ fn record_impl(name: &str, type_ident: &Ident, fields: &[RecordField<'_>]) -> To
     }
 }
 
-/// The `crate::wire::de::Seed` reader of a field read by `Record`.
+/// The `crate::wire::de::Seed` reader of a field read by `Record`: DingTalk's spellings of
+/// scalars (`lenient`), `null` for an empty collection (`nullable`), the `encoding:` of the
+/// spec, or the type's own `Deserialize` (`plain`).
 fn de_seed(encoding: Option<Encoding>, ty: &TypeExpr) -> TokenStream {
-    let reader = ident(de_reader(encoding, ty).unwrap_or("plain"));
-    quote! { crate::wire::de::Seed::#reader() }
-}
-
-/// Which lenient reader of `crate::wire::de` a field needs (`None`: its type's own
-/// `Deserialize`); a seed of the same name reads it in a `Record`.
-fn de_reader(encoding: Option<Encoding>, ty: &TypeExpr) -> Option<&'static str> {
-    match encoding {
-        Some(Encoding::Csv) => Some("csv"),
-        Some(Encoding::Pipe) => Some("pipe"),
-        Some(Encoding::JsonString) => Some("json_string"),
-        Some(Encoding::String) | None => {
-            if lenient(ty) {
-                Some("lenient")
-            } else if matches!(ty, TypeExpr::List(_) | TypeExpr::Map(_)) {
-                Some("nullable")
-            } else {
-                None
-            }
+    let reader = match encoding {
+        Some(Encoding::Csv) => "csv",
+        Some(Encoding::Pipe) => "pipe",
+        Some(Encoding::JsonString) => "json_string",
+        Some(Encoding::String) | None if lenient(ty) => "lenient",
+        Some(Encoding::String) | None if matches!(ty, TypeExpr::List(_) | TypeExpr::Map(_)) => {
+            "nullable"
         }
-    }
-}
-
-/// Whether a user token is part of the type (it is written as `"<redacted>"`).
-fn mentions_user_token(ty: &TypeExpr) -> bool {
-    match ty {
-        TypeExpr::UserToken => true,
-        TypeExpr::List(inner) | TypeExpr::Map(inner) => mentions_user_token(inner),
-        _ => false,
-    }
+        Some(Encoding::String) | None => "plain",
+    };
+    let reader = ident(reader);
+    quote! { crate::wire::de::Seed::#reader() }
 }
 
 /// Types whose values DingTalk may send as strings: scalars and collections of them.

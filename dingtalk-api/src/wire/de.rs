@@ -280,7 +280,8 @@ impl<T: Lenient> Lenient for BTreeMap<String, T> {
     }
 }
 
-/// `#[serde(deserialize_with)]` for scalars and collections of scalars.
+/// Scalars and collections of scalars, in any spelling DingTalk uses (for hand-written
+/// `Deserialize` impls; generated ones use [`Seed::lenient`]).
 pub fn lenient<'de, D: Deserializer<'de>, T: Lenient>(d: D) -> Result<T, D::Error> {
     T::lenient(d)
 }
@@ -351,22 +352,13 @@ impl<'de, T: Scalar + Lenient> Visitor<'de> for JoinedVisitor<T> {
     }
 }
 
+/// A list joined into one string by `separator` (or, leniently, sent as a JSON list).
 fn joined<'de, D: Deserializer<'de>, L: JoinedList>(d: D, separator: char) -> Result<L, D::Error> {
     let items = d.deserialize_any(JoinedVisitor::<L::Item> {
         separator,
         marker: PhantomData,
     })?;
     Ok(L::from_items(items))
-}
-
-/// A list sent as `"a,b,c"` (or, leniently, as a JSON list).
-pub fn csv<'de, D: Deserializer<'de>, L: JoinedList>(d: D) -> Result<L, D::Error> {
-    joined(d, ',')
-}
-
-/// A list sent as `"a|b|c"` (or, leniently, as a JSON list).
-pub fn pipe<'de, D: Deserializer<'de>, L: JoinedList>(d: D) -> Result<L, D::Error> {
-    joined(d, '|')
 }
 
 /// A value sent as a string holding JSON; the parsed value itself is accepted too. The text
@@ -626,7 +618,7 @@ impl Seed {
         NullableSeed(PhantomData)
     }
 
-    /// A list sent as `"a,b,c"` ([`csv`]).
+    /// A list sent as `"a,b,c"` (or, leniently, as a JSON list).
     pub fn csv<L>() -> JoinedSeed<L> {
         JoinedSeed {
             separator: ',',
@@ -634,7 +626,7 @@ impl Seed {
         }
     }
 
-    /// A list sent as `"a|b|c"` ([`pipe`]).
+    /// A list sent as `"a|b|c"` (or, leniently, as a JSON list).
     pub fn pipe<L>() -> JoinedSeed<L> {
         JoinedSeed {
             separator: '|',
