@@ -129,7 +129,7 @@ async fn walk_departments(
 async fn members(client: &Client, dept_id: i64) -> Result<Vec<String>, Error> {
     client
         .items(ListV2Request::new(dept_id).size(PAGE_SIZE))
-        .try_filter_map(|user| async move { Ok(user.userid) })
+        .map_ok(|user| user.userid)
         .try_collect()
         .await
 }

@@ -692,11 +692,9 @@ async fn department_tree(
             .await?;
         let mut position = index + 1;
         for child in children {
-            if let Some(child_id) = child.dept_id {
-                let name = child.name.unwrap_or_default();
-                out.insert(position, (child_id, name, depth + 1));
-                position += 1;
-            }
+            let name = child.name.unwrap_or_default();
+            out.insert(position, (child.dept_id, name, depth + 1));
+            position += 1;
         }
         index += 1;
     }

@@ -117,10 +117,7 @@ async fn create_posts_every_field_and_decodes_the_ids() {
     // {"errcode":0,"errmsg":"ok","chatid":"chatcf0675d404188xxxx",
     //  "openConversationId":"cidL+NXxxxx+MSA==","conversationTag":2}
     assert_eq!(answer.chatid.as_str(), "chatcf0675d404188xxxx");
-    assert_eq!(
-        answer.open_conversation_id.as_deref(),
-        Some("cidL+NXxxxx+MSA==")
-    );
+    assert_eq!(answer.open_conversation_id, "cidL+NXxxxx+MSA==");
     assert_eq!(answer.conversation_tag, Some(2));
 }
 

@@ -195,16 +195,11 @@ mod department {
             pairs(&[("fetch_child", "true"), ("id", "1"), ("lang", "zh_CN")])
         );
 
-        let ids: Vec<Option<i64>> = answer.department.iter().map(|d| d.id).collect();
+        let ids: Vec<i64> = answer.department.iter().map(|d| d.id).collect();
         assert_eq!(
             ids,
             vec![
-                Some(420727358),
-                Some(379661095),
-                Some(399388496),
-                Some(400887483),
-                Some(404279847),
-                Some(411048776)
+                420727358, 379661095, 399388496, 400887483, 404279847, 411048776
             ]
         );
         let first = &answer.department[0];
@@ -244,7 +239,7 @@ mod department {
             pairs(&[("id", "420606536"), ("lang", "en_US")])
         );
 
-        assert_eq!(answer.id, Some(420606536));
+        assert_eq!(answer.id, 420606536);
         assert_eq!(answer.name.as_deref(), Some("销售一部"));
         assert_eq!(answer.order, Some(2353453));
         assert_eq!(answer.parentid, Some(1));
@@ -306,7 +301,7 @@ mod department {
             support::single_query(&h.server, "/department/get").await,
             pairs(&[("id", "9223372036854775806")])
         );
-        assert_eq!(answer.id, Some(9223372036854775806));
+        assert_eq!(answer.id, 9223372036854775806);
         assert_eq!(answer.name.as_deref(), Some("深层部门"));
         assert_eq!(answer.parentid, Some(9223372036854775805));
         assert_eq!(answer.order, Some(i64::MAX));
@@ -340,7 +335,7 @@ mod department {
         );
 
         assert_eq!(answer.len(), 2);
-        assert_eq!(answer[0].dept_id, Some(379661095));
+        assert_eq!(answer[0].dept_id, 379661095);
         assert_eq!(answer[0].name.as_deref(), Some("市场部"));
         assert_eq!(answer[0].parent_id, Some(1));
         assert_eq!(answer[0].create_dept_group, Some(true));
@@ -349,7 +344,7 @@ mod department {
         assert_eq!(answer[0].ext, None);
         assert_eq!(answer[0].from_union_org, None);
         assert_eq!(answer[0].tags, None);
-        assert_eq!(answer[1].dept_id, Some(399388496));
+        assert_eq!(answer[1].dept_id, 399388496);
         assert_eq!(answer[1].name.as_deref(), Some("财务部"));
         assert_eq!(answer[1].parent_id, Some(1));
     }
@@ -410,7 +405,7 @@ mod department {
             json!({"dept_id": 1, "language": "en_US"})
         );
 
-        assert_eq!(answer.dept_id, Some(1));
+        assert_eq!(answer.dept_id, 1);
         assert_eq!(answer.name.as_deref(), Some("测试"));
         assert_eq!(answer.parent_id, None);
         assert_eq!(answer.order, Some(0));
@@ -465,7 +460,7 @@ mod department {
             support::single_json_body(&h.server, "/topapi/v2/department/get").await,
             json!({"dept_id": 2})
         );
-        assert_eq!(answer.dept_id, Some(2));
+        assert_eq!(answer.dept_id, 2);
         assert_eq!(answer.parent_id, Some(1));
         assert_eq!(answer.member_count, Some(12));
         assert_eq!(answer.extention, Some(json!({"faxNum": "0571"})));
@@ -640,7 +635,7 @@ mod user {
             pairs(&[("lang", "zh_CN"), ("userid", "manager3378")])
         );
 
-        assert_eq!(answer.userid.as_deref(), Some("manager3378"));
+        assert_eq!(answer.userid, "manager3378");
         assert_eq!(answer.unionid.as_deref(), Some("3qsTvPlqZ98zcezgiPnRxxxxx"));
         assert_eq!(answer.name.as_deref(), Some("张三"));
         assert_eq!(answer.manager_userid.as_deref(), Some("manager240"));
@@ -660,7 +655,7 @@ mod user {
         // Documented as JSON text, returned as an object: both decode to the value.
         assert_eq!(answer.extattr, Some(json!({"爱好": "读书"})));
         assert_eq!(answer.roles.len(), 1);
-        assert_eq!(answer.roles[0].id, Some(149));
+        assert_eq!(answer.roles[0].id, 149);
         assert_eq!(answer.roles[0].name.as_deref(), Some("总监"));
         assert_eq!(answer.roles[0].group_name.as_deref(), Some("职务"));
         assert_eq!(answer.roles[0].type_, Some(102));
@@ -696,12 +691,11 @@ mod user {
         let request = CreateV2Request::new("张三", "18513027676", [2, 3, 4])
             .userid("zhangsan")
             .dept_order_list([
-                UserDeptOrder::new().dept_id(2).order(176318668975061512),
-                UserDeptOrder::new().dept_id(3).order(1),
+                UserDeptOrder::new(2).order(176318668975061512),
+                UserDeptOrder::new(3).order(1),
             ])
             .dept_title_list([UserDeptTitle::new().dept_id(2).title("技术总监")])
-            .dept_position_list([UserDeptPosition::new()
-                .dept_id(2)
+            .dept_position_list([UserDeptPosition::new(2)
                 .is_main(true)
                 .title("技术总监")
                 .work_place("未来park")])
@@ -789,11 +783,11 @@ mod user {
             .remark("调岗")
             .dept_id_list([2, 3])
             .dept_order_list([
-                UserDeptOrder::new().dept_id(2).order(10),
-                UserDeptOrder::new().dept_id(3).order(20),
+                UserDeptOrder::new(2).order(10),
+                UserDeptOrder::new(3).order(20),
             ])
             .dept_title_list([UserDeptTitle::new().dept_id(3).title("架构师")])
-            .dept_position_list([UserDeptPosition::new().dept_id(3).is_main(true)])
+            .dept_position_list([UserDeptPosition::new(3).is_main(true)])
             .extension([("爱好", "旅游")])
             .ext_attrs_update_mode(1)
             .senior_mode(true)
@@ -905,7 +899,7 @@ mod user {
         assert_eq!(answer.login_id, None);
         assert_eq!(answer.dept_id_list, vec![2, 3, 4]);
         assert_eq!(answer.dept_order_list.len(), 1);
-        assert_eq!(answer.dept_order_list[0].dept_id, Some(2));
+        assert_eq!(answer.dept_order_list[0].dept_id, 2);
         assert_eq!(answer.dept_order_list[0].order, Some(1));
         assert_eq!(
             answer.extension,
@@ -918,10 +912,10 @@ mod user {
         assert_eq!(answer.admin, Some(true));
         assert_eq!(answer.boss, Some(true));
         assert_eq!(answer.leader_in_dept.len(), 1);
-        assert_eq!(answer.leader_in_dept[0].dept_id, Some(2));
+        assert_eq!(answer.leader_in_dept[0].dept_id, 2);
         assert_eq!(answer.leader_in_dept[0].leader, Some(true));
         assert_eq!(answer.role_list.len(), 1);
-        assert_eq!(answer.role_list[0].id, Some(100));
+        assert_eq!(answer.role_list[0].id, 100);
         assert_eq!(answer.role_list[0].name.as_deref(), Some("总监"));
         assert_eq!(answer.role_list[0].group_name.as_deref(), Some("职务"));
         let union = answer.union_emp_ext.expect("union_emp_ext is present");
@@ -968,12 +962,12 @@ mod user {
         assert_eq!(answer.hide_mobile, Some(false));
         assert_eq!(answer.hired_date, Some(1597573616828));
         assert_eq!(answer.dept_id_list, vec![2, 3]);
-        assert_eq!(answer.dept_order_list[0].dept_id, Some(2));
+        assert_eq!(answer.dept_order_list[0].dept_id, 2);
         assert_eq!(answer.dept_order_list[0].order, Some(176318668975061512));
         assert_eq!(answer.leader_in_dept[0].leader, Some(true));
-        assert_eq!(answer.role_list[0].id, Some(100));
+        assert_eq!(answer.role_list[0].id, 100);
         assert_eq!(answer.dept_position_list.len(), 1);
-        assert_eq!(answer.dept_position_list[0].dept_id, Some(2));
+        assert_eq!(answer.dept_position_list[0].dept_id, 2);
         assert_eq!(answer.dept_position_list[0].is_main, Some(true));
         assert_eq!(
             answer.dept_position_list[0].work_place.as_deref(),
@@ -1071,12 +1065,12 @@ mod user {
                 ("size", "100"),
             ])
         );
-        assert_eq!(answer.has_more, Some(false));
+        assert!(!answer.has_more);
         assert_eq!(answer.userlist.len(), 1);
         let user = &answer.userlist[0];
         // Above 2^53: must not pass through f64.
         assert_eq!(user.order, Some(176318668975061512_i64));
-        assert_eq!(user.userid.as_deref(), Some("user123"));
+        assert_eq!(user.userid, "user123");
         assert_eq!(user.unionid.as_deref(), Some("3qsTvPlqZ98zcezgiPnRxxxx"));
         assert_eq!(user.name.as_deref(), Some("赵xx"));
         assert_eq!(user.mobile.as_deref(), Some("138xxxx3264"));
@@ -1160,7 +1154,7 @@ mod user {
                 "language": "zh_CN"
             })
         );
-        assert_eq!(answer.has_more, Some(false));
+        assert!(!answer.has_more);
         assert_eq!(answer.next_cursor, None);
         assert_eq!(answer.list.len(), 2);
         assert_eq!(answer.list[0].userid.as_str(), "user100");
@@ -1199,11 +1193,11 @@ mod user {
                 "language": "en_US"
             })
         );
-        assert_eq!(answer.has_more, Some(true));
+        assert!(answer.has_more);
         assert_eq!(answer.next_cursor, Some(10));
         assert_eq!(answer.list.len(), 1);
         let user = &answer.list[0];
-        assert_eq!(user.userid.as_deref(), Some("zhangsan"));
+        assert_eq!(user.userid, "zhangsan");
         assert_eq!(
             user.unionid.as_deref(),
             Some("z21HjQliSzpw0YWCNxmii6u2Os62cZ62iSZ")
@@ -1252,7 +1246,7 @@ mod user {
             Vec::<(String, String)>::new()
         );
         assert_eq!(answer.admin_list.len(), 1);
-        assert_eq!(answer.admin_list[0].userid.as_deref(), Some("manger123"));
+        assert_eq!(answer.admin_list[0].userid, "manger123");
         assert_eq!(answer.admin_list[0].sys_level, Some(1));
     }
 
@@ -1281,9 +1275,9 @@ mod user {
             Vec::<(String, String)>::new()
         );
         assert_eq!(answer.admin_list.len(), 2);
-        assert_eq!(answer.admin_list[0].userid.as_deref(), Some("manager123"));
+        assert_eq!(answer.admin_list[0].userid, "manager123");
         assert_eq!(answer.admin_list[0].sys_level, Some(1));
-        assert_eq!(answer.admin_list[1].userid.as_deref(), Some("sub456"));
+        assert_eq!(answer.admin_list[1].userid, "sub456");
         assert_eq!(answer.admin_list[1].sys_level, Some(2));
     }
 
@@ -1375,7 +1369,7 @@ mod user {
             json!({"unionid": "iiiP35sJOKYxxxx"})
         );
         assert_eq!(answer.contact_type, Some(0_i64));
-        assert_eq!(answer.userid.as_deref(), Some("zhangsan"));
+        assert_eq!(answer.userid, "zhangsan");
     }
 
     /// A string `errcode` that is not `"0"` is a rejection, not a success.
@@ -1497,7 +1491,7 @@ mod user {
             support::single_query(&h.server, "/user/get_org_user_count").await,
             pairs(&[("onlyActive", "1")])
         );
-        assert_eq!(answer.count, Some(100));
+        assert_eq!(answer.count, 100);
     }
 
     #[tokio::test]
@@ -1518,7 +1512,7 @@ mod user {
             support::single_json_body(&h.server, "/topapi/user/count").await,
             json!({"only_active": true})
         );
-        assert_eq!(answer.count, Some(4));
+        assert_eq!(answer.count, 4);
     }
 
     #[tokio::test]
@@ -1551,7 +1545,7 @@ mod user {
                 "query_date": "20240105"
             })
         );
-        assert_eq!(answer.has_more, Some(false));
+        assert!(!answer.has_more);
         assert_eq!(answer.next_cursor, None);
         // userids with leading zeros stay text.
         assert_eq!(answer.list, vec!["011250026469774889", "0260470242730556"]);

@@ -39,11 +39,11 @@ fn errcode<T: Debug>(result: Result<T, dingtalk_api::Error>) -> i64 {
 }
 
 fn ids(list: &[dept::Department]) -> Vec<i64> {
-    list.iter().filter_map(|d| d.id).collect()
+    list.iter().map(|d| d.id).collect()
 }
 
 fn v2_ids(list: &[dept::DepartmentV2]) -> Vec<i64> {
-    list.iter().filter_map(|d| d.dept_id).collect()
+    list.iter().map(|d| d.dept_id).collect()
 }
 
 fn simple_ids(list: &[user::UserSimple]) -> Vec<String> {
@@ -129,7 +129,7 @@ async fn legacy_department_get_joins_managers_with_a_pipe() {
     let api = client.contact().department();
 
     let engineering = api.get(dept::GetRequest::new(2)).await.unwrap();
-    assert_eq!(engineering.id, Some(2));
+    assert_eq!(engineering.id, 2);
     assert_eq!(engineering.name.as_deref(), Some("Engineering"));
     assert_eq!(engineering.parentid, Some(1));
     assert_eq!(engineering.dept_manager_userid_list, strings(&["alice"]));
@@ -190,7 +190,7 @@ async fn v2_department_calls_walk_one_level() {
     assert!(none.dept_id_list.is_empty());
 
     let engineering = api.get_v2(dept::GetV2Request::new(2)).await.unwrap();
-    assert_eq!(engineering.dept_id, Some(2));
+    assert_eq!(engineering.dept_id, 2);
     assert_eq!(engineering.name.as_deref(), Some("Engineering"));
     assert_eq!(engineering.parent_id, Some(1));
     assert_eq!(engineering.dept_manager_userid_list, strings(&["alice"]));
@@ -242,20 +242,17 @@ async fn get_v2_reports_the_demo_users() {
     assert_eq!(alice.boss, Some(false));
     assert_eq!(alice.active, Some(true));
     assert_eq!(alice.leader_in_dept.len(), 1);
-    assert_eq!(alice.leader_in_dept[0].dept_id, Some(2));
+    assert_eq!(alice.leader_in_dept[0].dept_id, 2);
     assert_eq!(alice.leader_in_dept[0].leader, Some(true));
 
     let bob = api.get_v2(user::GetV2Request::new("bob")).await.unwrap();
     assert_eq!(bob.dept_id_list, vec![2, 4]);
-    let orders: Vec<(Option<i64>, Option<i64>)> = bob
+    let orders: Vec<(i64, Option<i64>)> = bob
         .dept_order_list
         .iter()
         .map(|o| (o.dept_id, o.order))
         .collect();
-    assert_eq!(
-        orders,
-        vec![(Some(2), Some(BOB_ORDER)), (Some(4), Some(BOB_ORDER))]
-    );
+    assert_eq!(orders, vec![(2, Some(BOB_ORDER)), (4, Some(BOB_ORDER))]);
     assert!(bob.leader_in_dept.iter().all(|l| l.leader == Some(false)));
     assert_eq!(bob.manager_userid.as_deref(), Some("alice"));
 
@@ -282,7 +279,7 @@ async fn legacy_get_uses_camel_case_and_map_like_text() {
     let api = client.contact().user();
 
     let bob = api.get(user::GetRequest::new("bob")).await.unwrap();
-    assert_eq!(bob.userid.as_deref(), Some("bob"));
+    assert_eq!(bob.userid, "bob");
     assert_eq!(bob.name.as_deref(), Some("Bob Li"));
     assert_eq!(bob.position.as_deref(), Some("Engineer"));
     assert_eq!(bob.manager_userid.as_deref(), Some("alice"));
@@ -338,7 +335,7 @@ async fn admins_and_their_scope() {
     let api = client.contact().user();
 
     let admins = api.get_admin(user::GetAdminRequest::new()).await.unwrap();
-    let listed: Vec<(Option<String>, Option<i64>)> = admins
+    let listed: Vec<(String, Option<i64>)> = admins
         .admin_list
         .iter()
         .map(|a| (a.userid.clone(), a.sys_level))
@@ -346,8 +343,8 @@ async fn admins_and_their_scope() {
     assert_eq!(
         listed,
         vec![
-            (Some("manager4220".to_string()), Some(1)),
-            (Some("alice".to_string()), Some(2)),
+            ("manager4220".to_string(), Some(1)),
+            ("alice".to_string(), Some(2)),
         ]
     );
 
@@ -385,7 +382,7 @@ async fn lookups_by_unionid_and_mobile() {
         .get_by_unionid(user::GetByUnionidRequest::new("unionerin"))
         .await
         .unwrap();
-    assert_eq!(v2.userid.as_deref(), Some("erin"));
+    assert_eq!(v2.userid, "erin");
     assert_eq!(v2.contact_type, Some(0));
 
     let legacy = api
@@ -435,19 +432,19 @@ async fn counts_follow_activation_and_new_users() {
     let api = client.contact().user();
 
     let all = api.count(user::CountRequest::new(false)).await.unwrap();
-    assert_eq!(all.count, Some(12));
+    assert_eq!(all.count, 12);
     let active = api.count(user::CountRequest::new(true)).await.unwrap();
-    assert_eq!(active.count, Some(11), "ken has not activated DingTalk");
+    assert_eq!(active.count, 11, "ken has not activated DingTalk");
     let legacy_all = api
         .get_org_user_count(user::GetOrgUserCountRequest::new(0))
         .await
         .unwrap();
-    assert_eq!(legacy_all.count, Some(12));
+    assert_eq!(legacy_all.count, 12);
     let legacy_active = api
         .get_org_user_count(user::GetOrgUserCountRequest::new(1))
         .await
         .unwrap();
-    assert_eq!(legacy_active.count, Some(11));
+    assert_eq!(legacy_active.count, 11);
     assert_eq!(
         errcode(
             api.get_org_user_count(user::GetOrgUserCountRequest::new(2))
@@ -461,9 +458,9 @@ async fn counts_follow_activation_and_new_users() {
         .await
         .unwrap();
     let all = api.count(user::CountRequest::new(false)).await.unwrap();
-    assert_eq!(all.count, Some(13));
+    assert_eq!(all.count, 13);
     let active = api.count(user::CountRequest::new(true)).await.unwrap();
-    assert_eq!(active.count, Some(11));
+    assert_eq!(active.count, 11);
 }
 
 // ----------------------------------------------------------------------------- user writes
@@ -487,8 +484,8 @@ async fn create_v2_adds_a_user_visible_in_state_and_reads() {
                 .hired_date(1_700_000_000_000)
                 .extension([("hobby", "climbing")])
                 .dept_order_list([
-                    user::UserDeptOrder::new().dept_id(4).order(1),
-                    user::UserDeptOrder::new().dept_id(5).order(BOB_ORDER + 1),
+                    user::UserDeptOrder::new(4).order(1),
+                    user::UserDeptOrder::new(5).order(BOB_ORDER + 1),
                 ]),
         )
         .await
@@ -545,7 +542,7 @@ async fn create_v2_adds_a_user_visible_in_state_and_reads() {
         .get_by_unionid(user::GetByUnionidRequest::new(unionid))
         .await
         .unwrap();
-    assert_eq!(by_unionid.userid.as_deref(), Some("oscar"));
+    assert_eq!(by_unionid.userid, "oscar");
 
     // Without a userid DingTalk makes one up.
     let generated = api
@@ -599,7 +596,7 @@ async fn update_v2_changes_fields_departments_and_manager() {
             .name("Carol Wang-Li")
             .title("Staff Engineer")
             .dept_id_list([4, 6])
-            .dept_order_list([user::UserDeptOrder::new().dept_id(6).order(-5)])
+            .dept_order_list([user::UserDeptOrder::new(6).order(-5)])
             .manager_userid("bob")
             .extension([("team", "infra")]),
     )
@@ -708,7 +705,7 @@ async fn delete_v2_removes_the_user_and_links_to_them() {
     let grace = api.get_v2(user::GetV2Request::new("grace")).await.unwrap();
     assert_eq!(grace.manager_userid, None, "erin's report lost her manager");
     let all = api.count(user::CountRequest::new(false)).await.unwrap();
-    assert_eq!(all.count, Some(11));
+    assert_eq!(all.count, 11);
 
     // Deleting a department manager removes them from the manager list.
     api.delete_v2(user::DeleteV2Request::new("alice"))
@@ -824,9 +821,9 @@ async fn legacy_list_by_page_keeps_64_bit_orders_and_leaders() {
         .list_by_page(user::ListByPageRequest::new(2).size(10))
         .await
         .unwrap();
-    assert_eq!(page.has_more, Some(false));
+    assert!(!page.has_more);
     // Seeded users without an order get 0 (alice), so bob's larger order lists him first.
-    let members: Vec<(Option<String>, Option<i64>, Option<bool>)> = page
+    let members: Vec<(String, Option<i64>, Option<bool>)> = page
         .userlist
         .iter()
         .map(|u| (u.userid.clone(), u.order, u.is_leader))
@@ -834,8 +831,8 @@ async fn legacy_list_by_page_keeps_64_bit_orders_and_leaders() {
     assert_eq!(
         members,
         vec![
-            (Some("bob".to_string()), Some(BOB_ORDER), Some(false)),
-            (Some("alice".to_string()), Some(0), Some(true)),
+            ("bob".to_string(), Some(BOB_ORDER), Some(false)),
+            ("alice".to_string(), Some(0), Some(true)),
         ]
     );
     let bob = &page.userlist[0];
@@ -850,7 +847,7 @@ async fn legacy_list_by_page_keeps_64_bit_orders_and_leaders() {
         .list_by_page(user::ListByPageRequest::new(2).size(1))
         .await
         .unwrap();
-    assert_eq!(first.has_more, Some(true));
+    assert!(first.has_more);
     assert_eq!(first.userlist.len(), 1);
 
     assert_eq!(
@@ -882,9 +879,9 @@ async fn list_v2_reports_the_order_in_the_listed_department() {
     let api = client.contact().user();
 
     let platform = api.list_v2(user::ListV2Request::new(4)).await.unwrap();
-    assert_eq!(platform.has_more, Some(false));
+    assert!(!platform.has_more);
     assert_eq!(platform.next_cursor, None);
-    let rows: Vec<(Option<String>, Option<i64>)> = platform
+    let rows: Vec<(String, Option<i64>)> = platform
         .list
         .iter()
         .map(|u| (u.userid.clone(), u.dept_order))
@@ -892,9 +889,9 @@ async fn list_v2_reports_the_order_in_the_listed_department() {
     assert_eq!(
         rows,
         vec![
-            (Some("bob".to_string()), Some(BOB_ORDER)),
-            (Some("carol".to_string()), Some(0)),
-            (Some("dave".to_string()), Some(0)),
+            ("bob".to_string(), Some(BOB_ORDER)),
+            ("carol".to_string(), Some(0)),
+            ("dave".to_string(), Some(0)),
         ]
     );
     let bob = &platform.list[0];
@@ -906,7 +903,7 @@ async fn list_v2_reports_the_order_in_the_listed_department() {
 
     let mobile = api.list_v2(user::ListV2Request::new(5)).await.unwrap();
     let erin = &mobile.list[0];
-    assert_eq!(erin.userid.as_deref(), Some("erin"));
+    assert_eq!(erin.userid, "erin");
     assert_eq!(erin.leader, Some(true));
 
     assert_eq!(
@@ -939,20 +936,20 @@ async fn an_empty_department_answers_empty_pages() {
         .list_simple(user::ListSimpleRequest::new(10).size(10))
         .await
         .unwrap();
-    assert_eq!(simple.has_more, Some(false));
+    assert!(!simple.has_more);
     assert_eq!(simple.next_cursor, None);
     assert!(simple.list.is_empty());
     let full = api
         .list_v2(user::ListV2Request::new(10).size(10))
         .await
         .unwrap();
-    assert_eq!(full.has_more, Some(false));
+    assert!(!full.has_more);
     assert!(full.list.is_empty());
     let legacy = api
         .list_by_page(user::ListByPageRequest::new(10).size(10))
         .await
         .unwrap();
-    assert_eq!(legacy.has_more, Some(false));
+    assert!(!legacy.has_more);
     assert!(legacy.userlist.is_empty());
     let unpaged = api
         .simple_list(user::SimpleListRequest::new(10))
@@ -972,7 +969,7 @@ async fn an_empty_department_answers_empty_pages() {
         .list_simple(user::ListSimpleRequest::new(20).cursor(500).size(10))
         .await
         .unwrap();
-    assert_eq!(past.has_more, Some(false));
+    assert!(!past.has_more);
     assert!(past.list.is_empty());
 }
 
@@ -988,7 +985,7 @@ async fn cursor_pages_at_their_edges() {
         .list_simple(user::ListSimpleRequest::new(20).size(25))
         .await
         .unwrap();
-    assert_eq!(one.has_more, Some(false));
+    assert!(!one.has_more);
     assert_eq!(one.next_cursor, None);
     assert_eq!(simple_ids(&one.list), expected);
 
@@ -997,7 +994,7 @@ async fn cursor_pages_at_their_edges() {
         .list_simple(user::ListSimpleRequest::new(20).size(1))
         .await
         .unwrap();
-    assert_eq!(first.has_more, Some(true));
+    assert!(first.has_more);
     assert_eq!(first.next_cursor, Some(1));
     assert_eq!(simple_ids(&first.list), vec!["u03".to_string()]);
     let second = api
@@ -1010,7 +1007,7 @@ async fn cursor_pages_at_their_edges() {
         .list_simple(user::ListSimpleRequest::new(20).cursor(24).size(1))
         .await
         .unwrap();
-    assert_eq!(last.has_more, Some(false));
+    assert!(!last.has_more);
     assert_eq!(last.next_cursor, None);
     assert_eq!(simple_ids(&last.list), vec!["u23".to_string()]);
 
@@ -1025,7 +1022,7 @@ async fn cursor_pages_at_their_edges() {
             .collect_all(user::ListV2Request::new(20).size(size))
             .await
             .unwrap();
-        let userids: Vec<String> = all.iter().filter_map(|u| u.userid.clone()).collect();
+        let userids: Vec<String> = all.iter().map(|u| u.userid.clone()).collect();
         assert_eq!(userids, expected, "list_v2, size {size}");
     }
     let all = client
@@ -1033,10 +1030,10 @@ async fn cursor_pages_at_their_edges() {
         .await
         .unwrap();
     let u03 = all.first().unwrap();
-    assert_eq!(u03.userid.as_deref(), Some("u03"));
+    assert_eq!(u03.userid, "u03");
     assert_eq!(u03.dept_order, Some(9_007_199_254_740_993));
     let u23 = all.last().unwrap();
-    assert_eq!(u23.userid.as_deref(), Some("u23"));
+    assert_eq!(u23.userid, "u23");
     assert_eq!(u23.dept_order, Some(50));
 }
 
@@ -1093,7 +1090,7 @@ async fn offset_pages_at_their_edges() {
             .collect_all(user::ListByPageRequest::new(20).size(size))
             .await
             .unwrap();
-        let userids: Vec<String> = all.iter().filter_map(|u| u.userid.clone()).collect();
+        let userids: Vec<String> = all.iter().map(|u| u.userid.clone()).collect();
         assert_eq!(userids, expected, "list_by_page, size {size}");
     }
 }
@@ -1136,7 +1133,7 @@ async fn list_inactive_pages_through_users_who_never_activated() {
         .list_inactive(user::ListInactiveRequest::new(false, "20240601"))
         .await
         .unwrap();
-    assert_eq!(inactive.has_more, Some(false));
+    assert!(!inactive.has_more);
     assert_eq!(inactive.list, strings(&["ken"]));
 
     let active = client
@@ -1149,7 +1146,7 @@ async fn list_inactive_pages_through_users_who_never_activated() {
         .list_inactive(user::ListInactiveRequest::new(true, "20240601").size(3))
         .await
         .unwrap();
-    assert_eq!(first.has_more, Some(true));
+    assert!(first.has_more);
     assert_eq!(first.next_cursor, Some(3));
     assert_eq!(first.list, active[..3].to_vec());
 

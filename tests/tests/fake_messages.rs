@@ -569,7 +569,7 @@ async fn chat_create_and_get() {
     assert!(chatid.starts_with("chat"), "{chatid}");
     assert_eq!(chatid.len(), 4 + 32);
     assert!(chatid[4..].chars().all(|c| c.is_ascii_hexdigit()));
-    let open_id = created.open_conversation_id.expect("an openConversationId");
+    let open_id = created.open_conversation_id;
     assert!(
         open_id.starts_with("cid") && open_id.ends_with("=="),
         "{open_id}"

@@ -262,10 +262,7 @@ async fn a_group_and_a_scene_group_live_from_creation_to_disbanding() {
         .get_scene_group_info(GetSceneGroupInfoRequest::new(scene_cid.clone()))
         .await
         .unwrap();
-    assert_eq!(
-        info.open_conversation_id.as_deref(),
-        Some(scene_cid.as_str())
-    );
+    assert_eq!(info.open_conversation_id, scene_cid);
     assert_eq!(info.title.as_deref(), Some("Incident 42 (resolved)"));
     assert_eq!(info.owner_user_id.as_deref(), Some("bob"));
     assert_eq!(info.template_id.as_deref(), Some("tmpl-incident"));
@@ -582,7 +579,7 @@ async fn robot_messages_share_the_delivery_log_with_classic_messages_and_recall_
         .unwrap();
     assert_eq!(status.send_status, Some(RobotSendStatus::Success));
     assert_eq!(status.read_user_ids, ["bob"]);
-    assert_eq!(status.has_more, Some(false));
+    assert!(!status.has_more);
     let status = robot
         .org_group_query(OrgGroupQueryRequest::new(md.clone()).open_conversation_id(cid.clone()))
         .await
@@ -726,7 +723,7 @@ async fn cards_are_created_delivered_updated_and_streamed() {
         .unwrap();
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].space_type.as_deref(), Some("IM_GROUP"));
-    assert_eq!(results[0].space_id.as_deref(), Some(cid.as_str()));
+    assert_eq!(results[0].space_id, cid.as_str());
     assert_eq!(results[0].success, Some(true));
     let stored = fake.handle().with_state(|s| s.cards["order-1"].clone());
     assert_eq!(stored.template_id, "tmpl.order");
@@ -1010,7 +1007,7 @@ async fn a_todo_task_is_created_read_updated_listed_and_deleted() {
         let page = tasks.list(request.clone()).await.unwrap();
         pages += 1;
         assert_eq!(page.total_count, Some(56));
-        listed.extend(page.todo_cards.into_iter().map(|c| c.task_id.unwrap()));
+        listed.extend(page.todo_cards.into_iter().map(|c| c.task_id));
         match page.next_token {
             Some(token) => request = ListRequest::new(alice.clone()).next_token(token),
             None => break,
@@ -1032,7 +1029,7 @@ async fn a_todo_task_is_created_read_updated_listed_and_deleted() {
     assert_eq!(
         done.todo_cards
             .iter()
-            .map(|c| c.task_id.clone().unwrap())
+            .map(|c| c.task_id.clone())
             .collect::<Vec<_>>(),
         [id.as_str()]
     );
@@ -1049,7 +1046,7 @@ async fn a_todo_task_is_created_read_updated_listed_and_deleted() {
         .await
         .unwrap();
     assert_eq!(org.todo_cards.len(), 1);
-    assert_eq!(org.todo_cards[0].task_id.as_deref(), Some(id.as_str()));
+    assert_eq!(org.todo_cards[0].task_id, id.as_str());
     assert_eq!(org.next_token, None);
     // bob owns none of them.
     let bobs = tasks.list(ListRequest::new(bob.clone())).await.unwrap();
@@ -1119,7 +1116,7 @@ async fn a_user_token_from_a_login_code_reads_its_own_profile_and_refreshes() {
         .await
         .unwrap();
     assert_eq!(me.nick.as_deref(), Some("Alice Chen"));
-    assert_eq!(me.union_id, Some(unionid(&fake, "alice")));
+    assert_eq!(me.union_id, unionid(&fake, "alice"));
     assert_eq!(me.email.as_deref(), Some("alice@demo.example"));
     assert_eq!(me.mobile.as_deref(), Some("13800000001"));
     let other = profile

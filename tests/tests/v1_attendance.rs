@@ -73,7 +73,7 @@ async fn query_checkin_records_decodes_the_result_and_sends_numbers() {
         .unwrap();
     assert_eq!(page.next_token, Some(100));
     let record = &page.page_list[0];
-    assert_eq!(record.user_id.as_deref(), Some("manager4220"));
+    assert_eq!(record.user_id, "manager4220");
     assert_eq!(record.checkin_time, Some(1_599_544_940_000));
     assert_eq!(record.latitude.as_deref(), Some("30.2788"));
     assert_eq!(record.image_list.len(), 1);
@@ -124,7 +124,7 @@ async fn the_record_walk_starts_at_zero_and_stops_when_next_token_is_gone() {
         ))
         .await
         .unwrap();
-    let users: Vec<_> = all.iter().map(|r| r.user_id.clone().unwrap()).collect();
+    let users: Vec<_> = all.iter().map(|r| r.user_id.clone()).collect();
     assert_eq!(users, ["u1", "u2", "u3", "u4", "u5"]);
     // The cursor is a JSON number on the wire, even when an answer spelled it as text.
     let tokens: Vec<Value> = bodies(&server, RECORDS)
@@ -159,7 +159,7 @@ async fn get_user_holidays_decodes_the_result_list() {
         .await
         .unwrap();
     assert_eq!(users.len(), 1);
-    assert_eq!(users[0].user_id.as_deref(), Some("fdfi3435"));
+    assert_eq!(users[0].user_id, "fdfi3435");
     let holiday = &users[0].holidays[0];
     assert_eq!(holiday.holiday_type, Some(AttendanceHolidayType::Festival));
     assert_eq!(holiday.holiday_name.as_deref(), Some("春节"));

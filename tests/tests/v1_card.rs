@@ -259,7 +259,7 @@ async fn deliver_posts_every_deliver_model_and_decodes_the_result_list() {
     assert_eq!(results.len(), 1);
     let result = &results[0];
     assert_eq!(result.space_type.as_deref(), Some("IM_GROUP"));
-    assert_eq!(result.space_id.as_deref(), Some("cid1234abcd"));
+    assert_eq!(result.space_id, "cid1234abcd");
     assert_eq!(result.success, Some(true));
     assert_eq!(
         result.carrier_id.as_deref(),
@@ -383,7 +383,7 @@ async fn create_and_deliver_posts_both_halves_and_decodes_the_result_object() {
     assert_eq!(answer.deliver_results.len(), 1);
     let result = &answer.deliver_results[0];
     assert_eq!(result.space_type.as_deref(), Some("IM_GROUP"));
-    assert_eq!(result.space_id.as_deref(), Some("cidp4Gh*******VCQ=="));
+    assert_eq!(result.space_id, "cidp4Gh*******VCQ==");
     assert_eq!(result.success, Some(true));
     assert_eq!(
         result.carrier_id.as_deref(),

@@ -72,7 +72,7 @@ async fn search_user_sends_the_query_in_the_body_and_the_token_in_the_header() {
         .await
         .unwrap();
     assert_eq!(page.list, vec!["220141953".to_string()]);
-    assert_eq!(page.has_more, Some(false));
+    assert!(!page.has_more);
     assert_eq!(page.total_count, Some(2));
     let request = support::single_request(&server, "/v1.0/contact/users/search").await;
     assert_eq!(

@@ -351,10 +351,7 @@ async fn get_scene_group_info_posts_camel_case_and_decodes_the_example() {
         .await
         .expect("sceneGroups/query succeeds");
     assert_eq!(answer.success, Some(true));
-    assert_eq!(
-        answer.open_conversation_id.as_deref(),
-        Some("cidXXXXXXXXX==")
-    );
+    assert_eq!(answer.open_conversation_id, "cidXXXXXXXXX==");
     assert_eq!(answer.template_id.as_deref(), Some("13d42075-b3e2-xxx"));
     assert_eq!(answer.title.as_deref(), Some("奥运项目组"));
     assert_eq!(answer.owner_user_id.as_deref(), Some("wb292913"));
@@ -384,7 +381,7 @@ async fn batch_query_group_members_posts_the_cursor_and_decodes_the_maps() {
         .expect("sceneGroups/members/batchQuery succeeds");
     assert_eq!(answer.success, Some(true));
     assert_eq!(answer.member_user_ids, ["manager7675"]);
-    assert_eq!(answer.has_more, Some(false));
+    assert!(!answer.has_more);
     assert_eq!(answer.next_token.as_deref(), Some("92233720368"));
     assert_eq!(answer.union_id_list, ["un123456"]);
     assert_eq!(answer.staff_id_nick_map["key"], "nick1");

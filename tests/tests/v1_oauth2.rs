@@ -229,7 +229,7 @@ async fn a_user_token_from_the_code_grant_is_what_get_user_sends() {
         .get_user(GetUserRequest::new(token, "me"))
         .await
         .unwrap();
-    assert_eq!(me.union_id.as_deref(), Some("z21HjQliSzpw0Yxxxx"));
+    assert_eq!(me.union_id, "z21HjQliSzpw0Yxxxx");
     assert_eq!(me.nick.as_deref(), Some("zhangsan"));
 
     let request = support::single_request(&server, "/v1.0/contact/users/me").await;

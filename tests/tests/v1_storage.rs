@@ -123,7 +123,7 @@ async fn list_dentries_sends_its_options_in_the_query() {
         .unwrap();
     assert_eq!(page.next_token.as_deref(), Some("next_token"));
     let dentry = &page.dentries[0];
-    assert_eq!(dentry.id.as_deref(), Some("657xxxxx"));
+    assert_eq!(dentry.id, "657xxxxx");
     assert_eq!(dentry.size, Some(512));
     assert_eq!(
         dentry.properties.as_ref().and_then(|p| p.read_only),
@@ -181,7 +181,7 @@ async fn the_dentry_walk_follows_next_token_until_it_is_absent() {
         .collect_all(ListDentriesRequest::new("s1", "0", "union-1"))
         .await
         .unwrap();
-    let ids: Vec<_> = all.iter().map(|d| d.id.clone().unwrap()).collect();
+    let ids: Vec<_> = all.iter().map(|d| d.id.clone()).collect();
     assert_eq!(ids, ["d1", "d2", "d3"]);
     // The walk asks for the documented maximum page size.
     for request in support::requests_to(&server, dentries_path).await {
@@ -349,7 +349,7 @@ async fn an_upload_is_upload_info_then_a_signed_put_then_commit() {
         .await
         .unwrap();
     let dentry = committed.dentry.expect("the committed file");
-    assert_eq!(dentry.id.as_deref(), Some("123"));
+    assert_eq!(dentry.id, "123");
     assert_eq!(dentry.type_.as_deref(), Some("FILE"));
 }
 

@@ -379,7 +379,7 @@ async fn query_org_tasks_posts_the_filters_with_nested_role_lists() {
     assert_eq!(page.next_token.as_deref(), Some("15"));
     assert_eq!(page.todo_cards.len(), 1);
     let card = &page.todo_cards[0];
-    assert_eq!(card.task_id.as_deref(), Some("taskOPJpwtwPVNGIFKURjrzd"));
+    assert_eq!(card.task_id, "taskOPJpwtwPVNGIFKURjrzd");
     assert_eq!(card.subject.as_deref(), Some("接入钉钉待办"));
     assert_eq!(card.due_time, Some(1617675000000));
     assert_eq!(
@@ -438,7 +438,7 @@ async fn list_posts_every_filter_and_decodes_the_cards() {
     assert_eq!(page.next_token.as_deref(), Some("20"));
     assert_eq!(page.total_count, Some(1));
     let card = &page.todo_cards[0];
-    assert_eq!(card.task_id.as_deref(), Some("OPJpwtwPVNGIFKURjrzd"));
+    assert_eq!(card.task_id, "OPJpwtwPVNGIFKURjrzd");
     assert_eq!(card.todo_status.as_deref(), Some("RUNNING"));
     assert_eq!(card.category.as_deref(), Some("default"));
     let org = card.org_info.as_ref().expect("orgInfo");

@@ -197,7 +197,7 @@ async fn get_instance_queries_by_id_and_decodes_the_details() {
     assert_eq!(record.images.len(), 1);
 
     let task = &instance.tasks[0];
-    assert_eq!(task.task_id, Some(111));
+    assert_eq!(task.task_id, 111);
     assert_eq!(task.status, Some(WorkflowTaskStatus::New));
     assert_eq!(task.result, Some(WorkflowTaskResult::Redirected));
     assert_eq!(task.process_instance_id.as_deref(), Some("111"));
