@@ -1,6 +1,6 @@
 //! `Serialize` of answers (feature `serialize`): an answer written out uses DingTalk's wire
 //! names, so the JSON decodes back to the same value, leaves absent fields out, and never
-//! carries a secret (written as "<redacted>").
+//! carries a secret (written as "<redacted>"). Pushed events too, an undecoded one as its shape.
 
 use dingtalk_api::contact::user::{GetV2Request, GetV2Response};
 use dingtalk_api::decode::decode_answer;
@@ -81,5 +81,64 @@ fn a_user_token_serializes_as_redacted_by_itself() {
     assert_eq!(
         serde_json::to_string(&vec![Some(token)]).unwrap(),
         r#"["<redacted>"]"#
+    );
+}
+
+/// A pushed event is written as `{"event_type", "payload"}`, with the payload's secrets
+/// redacted; the envelope around it keeps DingTalk's id, organisation and channel.
+#[test]
+fn a_received_event_serializes_with_its_meta_and_secrets_redacted() {
+    use dingtalk_api::events::Received;
+    let received = Received::from_http(
+        r#"{"EventType":"suite_ticket","eventId":"ev-1","CorpId":"ding-corp","TimeStamp":123456,"SuiteTicket":"ticket-in-clear"}"#,
+    )
+    .expect("opens");
+    let written = serde_json::to_value(&received).expect("serializes");
+    assert_eq!(written["meta"]["event_id"], "ev-1");
+    assert_eq!(written["meta"]["corp_id"], "ding-corp");
+    assert_eq!(written["meta"]["channel"], "http");
+    assert_eq!(written["event"]["event_type"], "suite_ticket");
+    assert_eq!(written["event"]["payload"]["suiteTicket"], "<redacted>");
+    assert!(
+        !written.to_string().contains("ticket-in-clear"),
+        "{written}"
+    );
+}
+
+/// An event the crate cannot read (an unknown type, or a known type whose payload does not
+/// match) may hold anything, so only its shape is written, never a value.
+#[test]
+fn an_unread_event_serializes_its_shape_and_never_its_values() {
+    use dingtalk_api::events::Event;
+    let unknown = Event::from_payload(
+        "new_kind_of_event",
+        json!({"permanentCode": "code-in-clear", "nested": {"token": "token-in-clear"}}),
+    );
+    let written = serde_json::to_value(&unknown).expect("serializes");
+    assert_eq!(written["event_type"], "new_kind_of_event");
+    let shape = written["raw_shape"].as_str().expect("a shape");
+    assert!(
+        shape.contains("permanentCode") && shape.contains("nested"),
+        "{shape}"
+    );
+    assert!(written.get("error").is_none());
+    let text = written.to_string();
+    assert!(
+        !text.contains("code-in-clear") && !text.contains("token-in-clear"),
+        "{text}"
+    );
+
+    // A suite ticket whose ticket is an object: `Invalid`, with the reason but not the value.
+    let invalid = Event::from_payload(
+        "suite_ticket",
+        json!({"suiteTicket": {"value": "ticket-in-clear"}}),
+    );
+    assert!(matches!(invalid, Event::Invalid { .. }), "{invalid:?}");
+    let written = serde_json::to_value(&invalid).expect("serializes");
+    assert_eq!(written["event_type"], "suite_ticket");
+    assert!(written["error"].as_str().is_some_and(|e| !e.is_empty()));
+    assert!(
+        !written.to_string().contains("ticket-in-clear"),
+        "{written}"
     );
 }

@@ -23,6 +23,7 @@ pub fn events(spec: &Spec, resolved: &Resolved) -> TokenStream {
     let mut arms = Vec::new();
     let mut names = Vec::new();
     let mut debug_arms = Vec::new();
+    let mut serialize_arms = Vec::new();
     for event in &spec.events {
         let rust = naming::type_name(&event.name);
         let type_ident = ident(&rust);
@@ -62,6 +63,9 @@ pub fn events(spec: &Spec, resolved: &Resolved) -> TokenStream {
         names.push(quote! { Self::#type_ident(_) => #wire, });
         debug_arms.push(quote! {
             Self::#type_ident(payload) => f.debug_tuple(#rust).field(payload).finish(),
+        });
+        serialize_arms.push(quote! {
+            Self::#type_ident(payload) => crate::events::serialize_typed(serializer, #wire, payload),
         });
     }
     for callback in &spec.callbacks {
@@ -162,6 +166,24 @@ pub fn events(spec: &Spec, resolved: &Resolved) -> TokenStream {
                         .field("raw", &crate::events::RawShape(raw))
                         .field("error", error)
                         .finish(),
+                }
+            }
+        }
+
+        /// With the `serialize` feature: `{"event_type": .., "payload": ..}`, the payload
+        /// with its secrets redacted. An `Unknown` or `Invalid` payload is written as its shape
+        /// (`"raw_shape"`), as `Debug` shows it, since nothing says which of its values are secret.
+        #[cfg(feature = "serialize")]
+        impl serde::Serialize for Event {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#serialize_arms)*
+                    Self::Unknown { event_type, raw } => {
+                        crate::events::serialize_unread(serializer, event_type, raw, None)
+                    }
+                    Self::Invalid { event_type, raw, error } => {
+                        crate::events::serialize_unread(serializer, event_type, raw, Some(error))
+                    }
                 }
             }
         }

@@ -28,6 +28,11 @@ include!(concat!(env!("OUT_DIR"), "/events.rs"));
 
 /// How an event arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serialize",
+    derive(serde::Serialize),
+    serde(rename_all = "snake_case")
+)]
 #[non_exhaustive]
 pub enum Channel {
     /// An HTTP callback (encrypted POST to the app's URL).
@@ -38,6 +43,7 @@ pub enum Channel {
 
 /// What DingTalk says about an event beside its payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serialize", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct EventMeta {
     /// DingTalk's id of the event (the same on redelivery); the key to handle it once.
@@ -53,6 +59,7 @@ pub struct EventMeta {
 
 /// One event as received: what DingTalk says about it, and the typed payload.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct Received {
     pub meta: EventMeta,
@@ -133,6 +140,39 @@ impl std::fmt::Debug for RawShape<'_> {
             _ => write!(f, "<JSON value of {size} bytes>"),
         }
     }
+}
+
+/// `{"event_type": .., "payload": ..}` for a typed event (feature `serialize`).
+#[cfg(feature = "serialize")]
+pub(crate) fn serialize_typed<S: serde::Serializer, T: serde::Serialize>(
+    serializer: S,
+    event_type: &str,
+    payload: &T,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct;
+    let mut event = serializer.serialize_struct("Event", 2)?;
+    event.serialize_field("event_type", event_type)?;
+    event.serialize_field("payload", payload)?;
+    event.end()
+}
+
+/// An undecoded event written without its values (feature `serialize`): the type, the
+/// payload's shape as `Debug` prints it, and for an `Invalid` one the reason.
+#[cfg(feature = "serialize")]
+pub(crate) fn serialize_unread<S: serde::Serializer>(
+    serializer: S,
+    event_type: &str,
+    raw: &Value,
+    error: Option<&str>,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct;
+    let mut event = serializer.serialize_struct("Event", 2 + usize::from(error.is_some()))?;
+    event.serialize_field("event_type", event_type)?;
+    event.serialize_field("raw_shape", &format!("{:?}", RawShape(raw)))?;
+    if let Some(error) = error {
+        event.serialize_field("error", error)?;
+    }
+    event.end()
 }
 
 /// `raw` read as `T`, or [`Event::Invalid`] saying why not.
