@@ -690,12 +690,11 @@ async fn department_tree(
             .department()
             .list_sub_v2(department::ListSubV2Request::new().dept_id(id))
             .await?;
-        let mut position = index + 1;
-        for child in children {
-            let name = child.name.unwrap_or_default();
-            out.insert(position, (child.dept_id, name, depth + 1));
-            position += 1;
-        }
+        // Children go right after their parent, so the list reads as the tree.
+        let rows = children
+            .into_iter()
+            .map(|child| (child.dept_id, child.name.unwrap_or_default(), depth + 1));
+        out.splice(index + 1..index + 1, rows);
         index += 1;
     }
     for (id, name, depth) in &out {
