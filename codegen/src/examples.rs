@@ -778,6 +778,7 @@ mod tests {
             flatten: false,
             client_default: None,
             values: Vec::new(),
+            example: None,
         }
     }
 

@@ -512,6 +512,7 @@ const PARAM_KEYS: &[&str] = &[
     "flatten",
     "client_default",
     "values",
+    "example",
 ];
 
 fn load_fields(node: &Node, params: bool, diags: &mut Diagnostics) -> Vec<Field> {
@@ -629,6 +630,7 @@ fn load_field(key: &Node, node: &Node, param: bool, diags: &mut Diagnostics) -> 
         .take("values")
         .map(|n| int_values(n, &owner, diags))
         .unwrap_or_default();
+    let example = if param { reader.take("example") } else { None };
     let ty = reader.take("type");
     let fields = reader.take("fields");
     let values = reader.take("enum");
@@ -662,6 +664,16 @@ fn load_field(key: &Node, node: &Node, param: bool, diags: &mut Diagnostics) -> 
             return None;
         }
     };
+    let example = example.and_then(|node| match &shape {
+        FieldShape::Type(ty) if codes.is_empty() => param_example(node, ty, &owner, diags),
+        _ => {
+            diags.error(
+                node.span.clone(),
+                format!("{owner} takes no `example`: it is for text, number and boolean parameters and lists of them; the usage example builds the others from their type"),
+            );
+            None
+        }
+    });
     Some(Field {
         wire,
         span: key.span.clone(),
@@ -675,7 +687,85 @@ fn load_field(key: &Node, node: &Node, param: bool, diags: &mut Diagnostics) -> 
         flatten,
         client_default,
         values: codes,
+        example,
     })
+}
+
+/// A parameter's `example:` as Rust source, when it fits the parameter's type.
+fn param_example(
+    node: &Node,
+    ty: &TypeExpr,
+    owner: &str,
+    diags: &mut Diagnostics,
+) -> Option<String> {
+    let TypeExpr::List(inner) = ty else {
+        return scalar_example(node, ty, owner, diags);
+    };
+    match &node.kind {
+        NodeKind::Seq(items) if !items.is_empty() => {
+            let values: Vec<String> = items
+                .iter()
+                .filter_map(|item| scalar_example(item, inner, owner, diags))
+                .collect();
+            (values.len() == items.len()).then(|| format!("[{}]", values.join(", ")))
+        }
+        _ => {
+            diags.error(
+                node.span.clone(),
+                format!("{owner} is a list: write its `example` as a YAML list of values, e.g. `[manager4220, 0226xxxx]`"),
+            );
+            None
+        }
+    }
+}
+
+fn scalar_example(
+    node: &Node,
+    ty: &TypeExpr,
+    owner: &str,
+    diags: &mut Diagnostics,
+) -> Option<String> {
+    let what = format!("the `example` of {owner}");
+    let NodeKind::Scalar { text, .. } = &node.kind else {
+        diags.error(
+            node.span.clone(),
+            format!("{what} must be one value (text, a number or `true`/`false`)"),
+        );
+        return None;
+    };
+    match ty {
+        TypeExpr::String => Some(format!("{text:?}")),
+        TypeExpr::I64 => integer(node, &what, diags).map(|value| value.to_string()),
+        TypeExpr::I32 => {
+            let value = integer(node, &what, diags)?;
+            if i32::try_from(value).is_err() {
+                diags.error(
+                    node.span.clone(),
+                    format!("{what} does not fit its type `i32`"),
+                );
+                return None;
+            }
+            Some(value.to_string())
+        }
+        TypeExpr::F64 => match text.trim().parse::<f64>() {
+            Ok(value) if value.is_finite() => Some(format!("{value:?}")),
+            _ => {
+                diags.error(
+                    node.span.clone(),
+                    format!("{what} must be a number, found `{text}`"),
+                );
+                None
+            }
+        },
+        TypeExpr::Bool => boolean(node, &what, diags).map(|value| value.to_string()),
+        _ => {
+            diags.error(
+                node.span.clone(),
+                format!("{what}: only text, number and boolean parameters and lists of them take an `example`; the usage example builds the others from their type"),
+            );
+            None
+        }
+    }
 }
 
 /// `values:` of an integer field: snake_case name -> code, each code once.

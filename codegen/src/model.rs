@@ -147,6 +147,9 @@ pub struct Field {
     /// Names of the integer codes of an `i32`/`i64` field (`values:`): an enum in Rust that
     /// keeps unknown codes, the number on the wire.
     pub values: Vec<IntValue>,
+    /// A parameter's `example:`, as the Rust source its usage example passes (`"manager4220"`,
+    /// `[2, 3]`); checked against the type when loading.
+    pub example: Option<String>,
 }
 
 /// One named integer code of a `values:` field.

@@ -876,6 +876,7 @@ fn request_params(endpoint: &Endpoint) -> std::borrow::Cow<'_, [Field]> {
         flatten: false,
         client_default: None,
         values: Vec::new(),
+        example: None,
     };
     let mut params = vec![token];
     params.extend(endpoint.params.iter().cloned());

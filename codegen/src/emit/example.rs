@@ -1,5 +1,6 @@
 //! The usage example in each endpoint method's doc: the request built from its required
-//! parameters (placeholder values of the right types), sent through the area accessor. It is
+//! parameters (a parameter's `example:` from the spec, else a placeholder of the right type),
+//! sent through the area accessor. It is
 //! a doctest (`no_run`), so an example that stops compiling fails the build.
 
 use std::collections::BTreeSet;
@@ -81,6 +82,9 @@ fn placeholder(
     field: &Field,
     uses: &mut BTreeSet<String>,
 ) -> Option<String> {
+    if let Some(example) = &field.example {
+        return Some(example.clone());
+    }
     if !field.values.is_empty() || field.flatten {
         return None;
     }
