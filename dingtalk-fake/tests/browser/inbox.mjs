@@ -37,9 +37,13 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 const page = context.pages()[0] ?? (await context.newPage());
 page.setDefaultTimeout(STEP_TIMEOUT);
 const problems = [];
-page.on("dialog", (dialog) => { problems.push(`a dialog opened: ${dialog.message()}`); dialog.dismiss(); });
-page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
-page.on("console", (message) => { if (message.type() === "error") problems.push(`console error: ${message.text()}`); });
+// Every tab reports what a person would notice: dialogs, script errors, failed requests.
+function watch(tab, label) {
+  tab.on("dialog", (dialog) => { problems.push(`${label}: a dialog opened: ${dialog.message()}`); dialog.dismiss(); });
+  tab.on("pageerror", (err) => problems.push(`${label}: page error: ${err.message}`));
+  tab.on("console", (message) => { if (message.type() === "error") problems.push(`${label}: console error: ${message.text()}`); });
+}
+watch(page, "main tab");
 // Blocked inline script would show as a CSP violation: a message tried to run something.
 await page.addInitScript(() => {
   window.__violations = [];
@@ -103,12 +107,16 @@ try {
     // still look again on its own while a press waits for the app's answer.
     const quiet = await context.newPage();
     quiet.setDefaultTimeout(STEP_TIMEOUT);
+    watch(quiet, "quiet tab");
     await quiet.routeWebSocket(/\/_inbox\/api\/live$/, () => {});
     await quiet.goto(`${INBOX_URL}#/group/${encodeURIComponent(CHAT_ID)}`);
     const card = quiet.locator('article[data-kind="card"]');
     await card.locator(".body", { hasText: "Expense: 120 CNY taxi" }).waitFor();
     await card.locator('input[name="actionId"]').fill("reject");
     await card.locator('form.press button[type="submit"]').click();
+    // First the press itself (the fake recorded it), then the app's answer to it: a failure
+    // then says which of the two never came.
+    await quiet.locator('article[data-kind="card"] .press-record[data-action="reject"]').waitFor();
     await quiet.locator('article[data-kind="card"] .press-record[data-action="reject"] .answer').waitFor();
     await quiet.close();
     results.quietPressed = true;
@@ -157,7 +165,13 @@ try {
 } catch (err) {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `failed-${step.replace(/[^a-z0-9]+/gi, "-")}.png`);
-  try { await page.screenshot({ path: file, fullPage: true }); } catch (_) { /* the page is gone */ }
+  // Every open tab, the one a step failed in included, with the toast it showed last.
+  for (const [index, tab] of context.pages().entries()) {
+    const shot = index === 0 ? file : file.replace(/\.png$/, `-tab${index + 1}.png`);
+    try { await tab.screenshot({ path: shot, fullPage: true }); } catch (_) { /* the tab is gone */ }
+    const toast = await tab.locator("#toast").innerText({ timeout: 1000 }).catch(() => "");
+    if (toast) problems.push(`tab ${index + 1} showed: ${toast}`);
+  }
   console.log(JSON.stringify({ ok: false, step, error: String(err && err.message || err), screenshot: file, problems, results }));
   await context.close().catch(() => {});
   fs.rmSync(userDataDir, { recursive: true, force: true });
