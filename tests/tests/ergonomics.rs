@@ -6,7 +6,9 @@ mod support;
 
 use dingtalk_api::contact::user::GetV2Response;
 use dingtalk_api::message::work_notice::{GetSendProgressRequest, SendRequest};
-use dingtalk_api::types::message::TextContent;
+use dingtalk_api::types::message::{
+    ActionCard, Message, MultiButtonActionCard, SingleButtonActionCard, TextContent,
+};
 use dingtalk_api::{Client, Error};
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -259,4 +261,25 @@ async fn a_differently_spelled_agent_parameter_is_filled_and_named_in_the_refusa
         .expect("created");
     let body = support::single_json_body(&h.server, "/topapi/calendar/v2/event/create").await;
     assert_eq!(body["agentid"], json!(777));
+}
+
+/// A card converts into a `Message` in one step, through the action-card union it belongs to,
+/// and reaches the wire exactly as the two-step conversion does.
+#[test]
+fn a_nested_union_variant_converts_in_one_step() {
+    let card = || SingleButtonActionCard::new("Approve", "Expense #42", "Open", "https://e.x/42");
+    let one_step = Message::from(card());
+    assert_eq!(one_step, Message::from(ActionCard::from(card())));
+    let wire = serde_json::to_value(&one_step).expect("serializes");
+    assert_eq!(wire["msgtype"], "action_card");
+    assert_eq!(wire["action_card"]["single_url"], "https://e.x/42");
+
+    let buttons = MultiButtonActionCard::new("Release", "v2 is ready", "0", []);
+    assert!(matches!(
+        Message::from(buttons),
+        Message::ActionCard(ActionCard::Multi(_))
+    ));
+    // And wherever a request takes a message.
+    let request = SendRequest::new(card()).agent_id(1).to_all_user(true);
+    assert!(format!("{request:?}").contains("Expense #42"));
 }

@@ -142,12 +142,12 @@ async fn department_notice_includes_sub_departments_once_per_user() {
 #[tokio::test]
 async fn action_card_notices_to_a_leaf_department_and_to_everyone() {
     let (fake, client) = start().await;
-    let single = Message::from(ActionCard::from(SingleButtonActionCard::new(
+    let single = SingleButtonActionCard::new(
         "Approve",
         "Expense **#42**",
         "Open",
         "https://example.com/42",
-    )));
+    );
     let support = send_notice(
         &client,
         SendRequest::new(single)

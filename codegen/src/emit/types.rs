@@ -709,19 +709,13 @@ impl Emitter<'_> {
             })
             .collect();
         // `From` for each variant whose type is unique among the variants.
+        let unique = self.unique_variant_types(union);
         let froms: Vec<TokenStream> = union
             .variants
             .iter()
             .zip(&variants)
             .zip(types.iter().zip(&boxed))
-            .filter(|((v, _), _)| {
-                union
-                    .variants
-                    .iter()
-                    .filter(|other| other.ty == v.ty)
-                    .count()
-                    == 1
-            })
+            .filter(|(_, (ty, _))| unique.contains(&ty.to_string()))
             .map(|((_, variant), (ty, boxed))| {
                 let content = if *boxed {
                     quote! { Box::new(content) }
@@ -737,6 +731,19 @@ impl Emitter<'_> {
                 }
             })
             .collect();
+        // And in one step through a variant that is a union itself.
+        let nested_froms = self
+            .nested_conversions(name, union, 0)
+            .into_iter()
+            .map(|(ty, via)| {
+                quote! {
+                    impl From<#ty> for #type_ident {
+                        fn from(content: #ty) -> Self {
+                            Self::from(#via::from(content))
+                        }
+                    }
+                }
+            });
         let doc = doc_attrs(doc);
         quote! {
             #doc
@@ -755,7 +762,80 @@ impl Emitter<'_> {
                 }
             }
             #(#froms)*
+            #(#nested_froms)*
         }
+    }
+
+    /// The Rust types (as text) that exactly one variant of the union holds: those get a `From`.
+    fn unique_variant_types(&self, union: &Union) -> Vec<String> {
+        let all: Vec<String> = union
+            .variants
+            .iter()
+            .map(|v| self.rust_type(&v.ty).to_string())
+            .collect();
+        all.iter()
+            .filter(|ty| all.iter().filter(|other| other == ty).count() == 1)
+            .cloned()
+            .collect()
+    }
+
+    /// Types that convert into the union `name` through one of its variants that is a union
+    /// itself (`SingleButtonActionCard` -> `ActionCard` -> `Message`), at any depth: each with
+    /// the variant type it goes through. A type reached through two variants, or that is a
+    /// variant's own type or the union itself, is left out: its `From` would be ambiguous.
+    fn nested_conversions(
+        &self,
+        name: &str,
+        union: &Union,
+        depth: usize,
+    ) -> Vec<(TokenStream, TokenStream)> {
+        if depth > 4 {
+            return Vec::new();
+        }
+        let unique = self.unique_variant_types(union);
+        let mut found: Vec<(String, TokenStream, TokenStream)> = Vec::new();
+        for variant in &union.variants {
+            let via = self.rust_type(&variant.ty);
+            let TypeExpr::Named(inner_name, _) = &variant.ty else {
+                continue;
+            };
+            let Some(TypeDefKind::Union(inner)) =
+                self.resolved.types.get(inner_name).map(|def| &def.kind)
+            else {
+                continue;
+            };
+            if !unique.contains(&via.to_string()) {
+                continue;
+            }
+            let direct = self
+                .unique_variant_types(inner)
+                .into_iter()
+                .filter_map(|key| {
+                    let ty = inner
+                        .variants
+                        .iter()
+                        .map(|v| self.rust_type(&v.ty))
+                        .find(|ty| ty.to_string() == key)?;
+                    Some(ty)
+                });
+            let deeper = self
+                .nested_conversions(inner_name, inner, depth + 1)
+                .into_iter()
+                .map(|(ty, _)| ty);
+            for ty in direct.chain(deeper) {
+                found.push((ty.to_string(), ty, via.clone()));
+            }
+        }
+        let own = ident(&naming::type_name(name)).to_string();
+        found
+            .iter()
+            .filter(|(key, _, _)| {
+                found.iter().filter(|(other, _, _)| other == key).count() == 1
+                    && !unique.contains(key)
+                    && *key != own
+            })
+            .map(|(_, ty, via)| (ty.clone(), via.clone()))
+            .collect()
     }
 
     pub fn type_def(&mut self, def: &TypeDef) -> TokenStream {
