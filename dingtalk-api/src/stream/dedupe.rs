@@ -67,21 +67,25 @@ impl MemoryDedupeStore {
         }
     }
 
-    fn set(&self, key: &str, mark: Mark, lasts: Duration) {
-        let mut guard = self
-            .entries
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+        self.entries
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let Entries { marks, order } = &mut *guard;
-        if marks
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Entries {
+    fn set(&mut self, key: &str, mark: Mark, lasts: Duration, capacity: usize) {
+        if self
+            .marks
             .insert(key.to_string(), (mark, Instant::now() + lasts))
             .is_none()
         {
-            order.push_back(key.to_string());
+            self.order.push_back(key.to_string());
         }
-        while order.len() > self.capacity {
-            if let Some(old) = order.pop_front() {
-                marks.remove(&old);
+        while self.order.len() > capacity {
+            if let Some(old) = self.order.pop_front() {
+                self.marks.remove(&old);
             }
         }
     }
@@ -89,22 +93,19 @@ impl MemoryDedupeStore {
 
 impl DedupeStore for MemoryDedupeStore {
     fn claim<'a>(&'a self, key: &'a str, ttl: Duration) -> StoreFuture<'a, Claim> {
-        let found = {
-            let guard = self
-                .entries
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            guard
-                .marks
-                .get(key)
-                .filter(|(_, until)| *until > Instant::now())
-                .map(|(mark, _)| *mark)
-        };
+        // Looked up and marked under one lock: two deliveries of one push racing on two
+        // threads (a duplicated frame, a redelivery on a new connection) get one `Fresh`.
+        let mut entries = self.lock();
+        let found = entries
+            .marks
+            .get(key)
+            .filter(|(_, until)| *until > Instant::now())
+            .map(|(mark, _)| *mark);
         let claim = match found {
             Some(Mark::Done) => Claim::Done,
             Some(Mark::Busy) => Claim::Busy,
             None => {
-                self.set(key, Mark::Busy, ttl);
+                entries.set(key, Mark::Busy, ttl, self.capacity);
                 Claim::Fresh
             }
         };
@@ -112,15 +113,12 @@ impl DedupeStore for MemoryDedupeStore {
     }
 
     fn complete<'a>(&'a self, key: &'a str, keep: Duration) -> StoreFuture<'a, ()> {
-        self.set(key, Mark::Done, keep);
+        self.lock().set(key, Mark::Done, keep, self.capacity);
         Box::pin(async { Ok(()) })
     }
 
     fn release<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
-        let mut guard = self
-            .entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self.lock();
         // Expired rather than removed, so the eviction order keeps one entry per key.
         if let Some(entry) = guard.marks.get_mut(key)
             && entry.0 == Mark::Busy
@@ -128,5 +126,70 @@ impl DedupeStore for MemoryDedupeStore {
             entry.1 = Instant::now();
         }
         Box::pin(async { Ok(()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Barrier};
+
+    fn claim_now(store: &MemoryDedupeStore, key: &str) -> Claim {
+        let future = store.claim(key, Duration::from_secs(60));
+        ready(future)
+    }
+
+    /// The memory store's futures are ready at once; poll one without a runtime.
+    fn ready<T>(future: StoreFuture<'_, T>) -> T {
+        let waker = std::task::Waker::noop();
+        let mut context = std::task::Context::from_waker(waker);
+        let mut future = future;
+        match future.as_mut().poll(&mut context) {
+            std::task::Poll::Ready(result) => result.expect("the memory store does not fail"),
+            std::task::Poll::Pending => panic!("the memory store's future is ready at once"),
+        }
+    }
+
+    /// Deliveries of one push on many threads at the same moment: exactly one is `Fresh`, for
+    /// every push (the store marks under the lock it looked under).
+    #[test]
+    fn concurrent_claims_of_one_key_give_one_fresh() {
+        const THREADS: usize = 8;
+        const KEYS: usize = 2_000;
+        let store = Arc::new(MemoryDedupeStore::default());
+        let start = Arc::new(Barrier::new(THREADS));
+        let workers: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let (store, start) = (store.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    (0..KEYS)
+                        .filter(|key| claim_now(&store, &format!("push-{key}")) == Claim::Fresh)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut fresh = vec![0; KEYS];
+        for worker in workers {
+            for key in worker.join().expect("a worker") {
+                fresh[key] += 1;
+            }
+        }
+        assert!(fresh.iter().all(|&count| count == 1), "{fresh:?}");
+        assert_eq!(claim_now(&store, "push-0"), Claim::Busy);
+    }
+
+    #[test]
+    fn a_completed_push_is_done_and_a_released_one_is_fresh_again() {
+        let store = MemoryDedupeStore::new(2);
+        assert_eq!(claim_now(&store, "a"), Claim::Fresh);
+        ready(store.complete("a", Duration::from_secs(60)));
+        assert_eq!(claim_now(&store, "a"), Claim::Done);
+        assert_eq!(claim_now(&store, "b"), Claim::Fresh);
+        ready(store.release("b"));
+        assert_eq!(claim_now(&store, "b"), Claim::Fresh);
+        // Bounded: a third key evicts the oldest.
+        assert_eq!(claim_now(&store, "c"), Claim::Fresh);
+        assert_eq!(claim_now(&store, "a"), Claim::Fresh);
     }
 }
