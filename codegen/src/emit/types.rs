@@ -733,7 +733,7 @@ impl Emitter<'_> {
             .collect();
         // And in one step through a variant that is a union itself.
         let nested_froms = self
-            .nested_conversions(name, union, 0)
+            .nested_conversions(&type_ident.to_string(), union, 0)
             .into_iter()
             .map(|(ty, via)| {
                 quote! {
@@ -779,13 +779,14 @@ impl Emitter<'_> {
             .collect()
     }
 
-    /// Types that convert into the union `name` through one of its variants that is a union
-    /// itself (`SingleButtonActionCard` -> `ActionCard` -> `Message`), at any depth: each with
-    /// the variant type it goes through. A type reached through two variants, or that is a
-    /// variant's own type or the union itself, is left out: its `From` would be ambiguous.
+    /// Types that convert into a union through one of its variants that is a union itself
+    /// (`SingleButtonActionCard` -> `ActionCard` -> `Message`), at any depth: each with the
+    /// variant type it goes through. A type reached through two variants, or that is a
+    /// variant's own type or the union itself (`own`, as the emitter writes it), is left out:
+    /// its `From` would be ambiguous.
     fn nested_conversions(
         &self,
-        name: &str,
+        own: &str,
         union: &Union,
         depth: usize,
     ) -> Vec<(TokenStream, TokenStream)> {
@@ -807,32 +808,26 @@ impl Emitter<'_> {
             if !unique.contains(&via.to_string()) {
                 continue;
             }
-            let direct = self
-                .unique_variant_types(inner)
-                .into_iter()
-                .filter_map(|key| {
-                    let ty = inner
-                        .variants
-                        .iter()
-                        .map(|v| self.rust_type(&v.ty))
-                        .find(|ty| ty.to_string() == key)?;
-                    Some(ty)
-                });
+            let inner_unique = self.unique_variant_types(inner);
+            let direct = inner
+                .variants
+                .iter()
+                .map(|v| self.rust_type(&v.ty))
+                .filter(|ty| inner_unique.contains(&ty.to_string()));
             let deeper = self
-                .nested_conversions(inner_name, inner, depth + 1)
+                .nested_conversions(&via.to_string(), inner, depth + 1)
                 .into_iter()
                 .map(|(ty, _)| ty);
             for ty in direct.chain(deeper) {
                 found.push((ty.to_string(), ty, via.clone()));
             }
         }
-        let own = ident(&naming::type_name(name)).to_string();
         found
             .iter()
             .filter(|(key, _, _)| {
                 found.iter().filter(|(other, _, _)| other == key).count() == 1
                     && !unique.contains(key)
-                    && *key != own
+                    && key != own
             })
             .map(|(_, ty, via)| (ty.clone(), via.clone()))
             .collect()

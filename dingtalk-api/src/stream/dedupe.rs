@@ -134,38 +134,33 @@ mod tests {
     use super::*;
     use std::sync::{Arc, Barrier};
 
-    fn claim_now(store: &MemoryDedupeStore, key: &str) -> Claim {
-        let future = store.claim(key, Duration::from_secs(60));
-        ready(future)
-    }
-
-    /// The memory store's futures are ready at once; poll one without a runtime.
-    fn ready<T>(future: StoreFuture<'_, T>) -> T {
-        let waker = std::task::Waker::noop();
-        let mut context = std::task::Context::from_waker(waker);
-        let mut future = future;
-        match future.as_mut().poll(&mut context) {
-            std::task::Poll::Ready(result) => result.expect("the memory store does not fail"),
-            std::task::Poll::Pending => panic!("the memory store's future is ready at once"),
-        }
-    }
-
     /// Deliveries of one push on many threads at the same moment: exactly one is `Fresh`, for
     /// every push (the store marks under the lock it looked under).
     #[test]
     fn concurrent_claims_of_one_key_give_one_fresh() {
         const THREADS: usize = 8;
-        const KEYS: usize = 2_000;
+        const KEYS: usize = 20_000;
         let store = Arc::new(MemoryDedupeStore::default());
         let start = Arc::new(Barrier::new(THREADS));
         let workers: Vec<_> = (0..THREADS)
             .map(|_| {
                 let (store, start) = (store.clone(), start.clone());
                 std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .build()
+                        .expect("a runtime");
                     start.wait();
-                    (0..KEYS)
-                        .filter(|key| claim_now(&store, &format!("push-{key}")) == Claim::Fresh)
-                        .collect::<Vec<_>>()
+                    runtime.block_on(async {
+                        let mut fresh = Vec::new();
+                        for key in 0..KEYS {
+                            let name = format!("push-{key}");
+                            let claim = store.claim(&name, Duration::from_secs(60)).await;
+                            if claim.expect("the memory store does not fail") == Claim::Fresh {
+                                fresh.push(key);
+                            }
+                        }
+                        fresh
+                    })
                 })
             })
             .collect();
@@ -176,20 +171,21 @@ mod tests {
             }
         }
         assert!(fresh.iter().all(|&count| count == 1), "{fresh:?}");
-        assert_eq!(claim_now(&store, "push-0"), Claim::Busy);
     }
 
-    #[test]
-    fn a_completed_push_is_done_and_a_released_one_is_fresh_again() {
+    #[tokio::test]
+    async fn a_completed_push_is_done_and_a_released_one_is_fresh_again() {
         let store = MemoryDedupeStore::new(2);
-        assert_eq!(claim_now(&store, "a"), Claim::Fresh);
-        ready(store.complete("a", Duration::from_secs(60)));
-        assert_eq!(claim_now(&store, "a"), Claim::Done);
-        assert_eq!(claim_now(&store, "b"), Claim::Fresh);
-        ready(store.release("b"));
-        assert_eq!(claim_now(&store, "b"), Claim::Fresh);
+        let ttl = Duration::from_secs(60);
+        assert_eq!(store.claim("a", ttl).await.unwrap(), Claim::Fresh);
+        assert_eq!(store.claim("a", ttl).await.unwrap(), Claim::Busy);
+        store.complete("a", ttl).await.unwrap();
+        assert_eq!(store.claim("a", ttl).await.unwrap(), Claim::Done);
+        assert_eq!(store.claim("b", ttl).await.unwrap(), Claim::Fresh);
+        store.release("b").await.unwrap();
+        assert_eq!(store.claim("b", ttl).await.unwrap(), Claim::Fresh);
         // Bounded: a third key evicts the oldest.
-        assert_eq!(claim_now(&store, "c"), Claim::Fresh);
-        assert_eq!(claim_now(&store, "a"), Claim::Fresh);
+        assert_eq!(store.claim("c", ttl).await.unwrap(), Claim::Fresh);
+        assert_eq!(store.claim("a", ttl).await.unwrap(), Claim::Fresh);
     }
 }
